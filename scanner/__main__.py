@@ -1,0 +1,5 @@
+"""Allow ``python -m scanner`` where the console script is not on PATH."""
+
+from scanner.cli import main
+
+main()

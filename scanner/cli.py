@@ -1,0 +1,168 @@
+"""The command line: a thin click layer over the library that maps errors to exit codes.
+
+Exit codes (DESIGN section 4): 0 pass, 1 the scanner itself failed, 2 usage error, 3 policy violations at
+or above --fail-on. The report goes to stdout alone (or --output); logs and progress go to stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+from huggingface_hub.utils import logging as hf_logging
+
+from scanner import __version__
+from scanner.audit import AuditOptions, run_audit
+from scanner.errors import ModelclearError, UsageError
+from scanner.hubid import normalize_hub_id
+from scanner.models import RepoRef, Severity
+from scanner.policy import load_policy
+from scanner.report import FORMATS, RunInfo
+from scanner.sources import CacheSource, FileSelection, HubSettings, HubSource, LocalDirSource, MirrorSource, Source
+
+EXIT_PASS, EXIT_FAILURE, EXIT_USAGE, EXIT_VIOLATIONS = 0, 1, 2, 3
+FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO, "never": None}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="modelclear", message="%(prog)s %(version)s")
+@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
+    """modelclear: license and IP clearance for machine-learning models on the Hugging Face Hub."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, stream=sys.stderr, format="modelclear: %(message)s")
+    if not verbose:  # the client logs every retried request; our own messages say what matters
+        hf_logging.set_verbosity_error()
+    ctx.obj = {"verbose": verbose}
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
+              help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("--policy", "policy_name", default="commercial", show_default=True,
+              help="Built-in policy name or a policy file.")
+@click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error", show_default=True,
+              help="Exit 3 when an unwaived finding reaches this severity.")
+@click.option("--endpoint", help="Hub endpoint (default: HF_ENDPOINT or https://huggingface.co).")
+@click.option("--token", help="Hub token (default: HF_TOKEN); never printed.")
+@click.option("--revision", help="Revision for targets without @rev (branch, tag or commit).")
+@click.option("--offline", is_flag=True, help="Audit from the local Hugging Face cache only; no network.")
+@click.option("--mirror", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Treat DIR/<org>/<name>/ as an offline hub.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Hugging Face cache folder (default: HF_HUB_CACHE).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True,
+              help="Seconds per Hub request.")
+@click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
+              help="Retries for rate-limited, failing or timed-out Hub requests.")
+@click.option("--max-file-size", type=click.IntRange(min=1024), default=None,
+              help="Largest license-bearing file read, in bytes (default 1 MiB).")
+@click.option("--jobs", type=click.IntRange(1, 32), default=4, show_default=True, help="Repos fetched at once.")
+@click.pass_context
+def audit(ctx: click.Context, targets: tuple[str, ...], output_format: str, output: Path | None, policy_name: str,
+          fail_on: str, endpoint: str | None, token: str | None, revision: str | None, offline: bool,
+          mirror: Path | None, cache_dir: Path | None, timeout: float, retries: int, max_file_size: int | None,
+          jobs: int) -> None:
+    """Audit models: Hub ids (org/name or org/name@revision) or local model directories."""
+    def run() -> int:
+        policy = load_policy(policy_name)
+        selection = FileSelection.load(max_file_size)
+        offline_mode = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+        if mirror and offline:
+            raise UsageError("--mirror and --offline are two different offline sources; pick one")
+        if endpoint and not endpoint.startswith(("http://", "https://")):
+            raise UsageError(f"--endpoint must be an http:// or https:// URL, not {endpoint!r}")
+        refs, local_refs = parse_targets(targets, revision)
+        hub_source: Source
+        if mirror:
+            hub_source = MirrorSource(mirror, selection)
+        elif offline_mode:
+            hub_source = CacheSource(cache_dir, selection)
+        else:
+            settings = HubSettings.from_env(endpoint=endpoint, token=token, timeout=timeout, retries=retries,
+                                            cache_dir=cache_dir)
+            hub_source = HubSource(settings, selection)
+        options = AuditOptions(policy=policy, fail_on=FAIL_ON[fail_on], jobs=jobs)
+        source: Source = _Dispatch(hub_source, LocalDirSource(selection), local_refs)
+        result = run_audit(refs, source, options)
+        stream_is_tty = output is None and sys.stdout.isatty()
+        rendered = FORMATS[output_format](result, RunInfo(source=hub_source.describe(), color=stream_is_tty))
+        if output is None:
+            click.echo(rendered, nl=False)
+        else:
+            output.write_text(rendered, encoding="utf-8")
+            click.echo(f"modelclear: wrote {output_format} report to {output}", err=True)
+        return EXIT_VIOLATIONS if result.verdict == "fail" else EXIT_PASS
+
+    ctx.exit(_guarded(run, ctx.obj["verbose"]))
+
+
+class _Dispatch(Source):
+    """Routes local-directory targets to the local source and everything else to the hub-like source."""
+
+    def __init__(self, hub: Source, local: Source, local_refs: set[RepoRef]) -> None:
+        super().__init__(hub.selection)
+        self.hub, self.local, self.local_refs = hub, local, local_refs
+        self.name = hub.name
+
+    def fetch(self, ref: RepoRef) -> Any:
+        return (self.local if ref in self.local_refs else self.hub).fetch(ref)
+
+    def describe(self) -> str:
+        return self.hub.describe()
+
+
+def parse_targets(targets: tuple[str, ...], revision: str | None) -> tuple[list[RepoRef], set[RepoRef]]:
+    """Split targets into Hub refs and local directories; an argument that is neither is a usage error.
+
+    A path-like argument (starting with '.', '/' or '~', or an existing directory that is not a valid Hub
+    id) is a local directory; ``org/name@rev`` pins a revision.
+    """
+    refs: list[RepoRef] = []
+    local: set[RepoRef] = set()
+    for raw in targets:
+        target = raw.strip()
+        expanded = os.path.expanduser(target)
+        path_like = target.startswith((".", "/", "~")) or (os.path.isdir(expanded) and normalize_hub_id(target) is None)
+        if path_like:
+            if not os.path.isdir(expanded):
+                raise UsageError(f"{raw!r} is not a directory")
+            ref = RepoRef(id=target, local_path=os.path.abspath(expanded))
+            local.add(ref)
+            refs.append(ref)
+            continue
+        hub_id, _, pinned = target.partition("@")
+        normalized = normalize_hub_id(hub_id)
+        if normalized is None or normalized != hub_id or (_ and not pinned):
+            raise UsageError(f"{raw!r} is neither a Hub model id (org/name[@revision]) nor a directory")
+        refs.append(RepoRef(id=hub_id, revision=pinned or revision))
+    return refs, local
+
+
+def _guarded(run: Any, verbose: int) -> int:
+    """Run a command body and map exceptions to exit codes: 2 for usage errors, 1 for our own failures."""
+    try:
+        return int(run())
+    except UsageError as exc:
+        click.echo(f"modelclear: error: {exc}", err=True)
+        return EXIT_USAGE
+    except ModelclearError as exc:
+        click.echo(f"modelclear: failed: {exc}", err=True)
+        return EXIT_FAILURE
+    except Exception as exc:  # the scanner itself failed: say so plainly, traceback with -v
+        click.echo(f"modelclear: internal error: {exc.__class__.__name__}: {exc}", err=True)
+        if verbose:
+            traceback.print_exc()
+        return EXIT_FAILURE
+
+
+def main() -> None:
+    cli(prog_name="modelclear")

@@ -1,0 +1,207 @@
+"""Frozen value types passed between the pipeline stages (DESIGN section 1).
+
+Every stage takes and returns these; none of them does I/O. Enum values are the exact strings of the
+JSON contract (DESIGN section 4), so reports serialise them without translation tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Status(str, Enum):
+    """What happened when a repo was fetched."""
+
+    OK = "ok"
+    GATED = "gated"
+    NOT_FOUND = "not_found"
+    ERROR = "error"
+
+
+class RepoKind(str, Enum):
+    MODEL = "model"
+    DATASET = "dataset"
+
+
+class Role(str, Enum):
+    TARGET = "target"
+    ANCESTOR = "ancestor"
+    DATASET = "dataset"
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used for --fail-on comparisons and sorting."""
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+class Relation(str, Enum):
+    FINETUNE = "finetune"
+    ADAPTER = "adapter"
+    MERGE = "merge"
+    QUANTIZED = "quantized"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class RepoRef:
+    """A repo to audit: a Hub id (with optional revision) or a local directory."""
+
+    id: str
+    kind: RepoKind = RepoKind.MODEL
+    revision: str | None = None
+    local_path: str | None = None
+
+
+@dataclass(frozen=True)
+class RepoFile:
+    """One license-bearing text file of a repo; ``text`` is None when it could not be read (see ``note``)."""
+
+    path: str
+    text: str | None
+    size: int | None = None
+    blob_id: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """Something a source could not do for one repo: kept as data so it becomes a finding."""
+
+    message: str
+    file: str | None = None
+    status: Status = Status.ERROR
+
+
+@dataclass(frozen=True)
+class Parent:
+    id: str
+    relation: Relation = Relation.UNKNOWN
+
+
+@dataclass(frozen=True)
+class FetchedRepo:
+    """What a source knows about one repo: its metadata, its license-bearing files, and what failed."""
+
+    ref: RepoRef
+    status: Status
+    source: str
+    revision: str | None = None
+    files: tuple[RepoFile, ...] = ()
+    api_card_data: Mapping[str, Any] | None = None
+    api_parents: tuple[Parent, ...] = ()
+    gated: str | None = None
+    listed_files: tuple[str, ...] = ()
+    problems: tuple[SourceProblem, ...] = ()
+
+    def file(self, path: str) -> RepoFile | None:
+        for repo_file in self.files:
+            if repo_file.path == path:
+                return repo_file
+        return None
+
+
+@dataclass(frozen=True)
+class CardProblem:
+    """A defect of the card's front matter; ``line`` is 1-based in README.md when known."""
+
+    message: str
+    field: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """The model card front matter, typed and tolerant: bad fields are dropped and reported in ``problems``."""
+
+    has_front_matter: bool
+    licenses: tuple[str, ...] = ()
+    license_name: str | None = None
+    license_link: str | None = None
+    base_models: tuple[str, ...] = ()
+    base_model_relation: str | None = None
+    datasets: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    extra_gated_prompt: str | None = None
+    body: str = ""
+    body_start_line: int = 1
+    field_lines: Mapping[str, int] = field(default_factory=dict)
+    problems: tuple[CardProblem, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeclaredLicense:
+    license: str | None = None
+    license_name: str | None = None
+    license_link: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    file: str | None = None
+    start_line: int | None = None
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    model: str
+    path: tuple[str, ...]
+    message: str
+    evidence: Evidence = Evidence()
+    remediation: str = ""
+    waived: bool = False
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """One node of the audit as the contract's ``models[]`` entry describes it."""
+
+    id: str
+    kind: RepoKind
+    role: Role
+    status: Status
+    source: str
+    revision: str | None = None
+    declared: DeclaredLicense = DeclaredLicense()
+    parents: tuple[Parent, ...] = ()
+    datasets: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class PolicyRef:
+    name: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    models: tuple[ModelReport, ...]
+    findings: tuple[Finding, ...]
+    policy: PolicyRef
+    context: Mapping[str, str]
+    fail_on: Severity | None = Severity.ERROR
+    generated_at: str = ""
+
+    @property
+    def verdict(self) -> str:
+        """'fail' when an unwaived finding reaches the --fail-on severity; never-fail policies always pass."""
+        if self.fail_on is None:
+            return "pass"
+        threshold = self.fail_on.rank
+        for finding in self.findings:
+            if not finding.waived and finding.severity.rank >= threshold:
+                return "fail"
+        return "pass"

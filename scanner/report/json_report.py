@@ -1,0 +1,70 @@
+"""The JSON document of DESIGN section 4 (schema_version "1"); other tools are written against it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scanner.models import AuditResult, Finding, ModelReport
+from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, tool_info
+
+SCHEMA_VERSION = "1"
+
+
+def to_document(result: AuditResult, run: RunInfo) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": tool_info(),
+        "generated_at": result.generated_at,
+        "source": run.source,
+        "policy": {"name": result.policy.name, "sha256": result.policy.sha256},
+        "context": dict(result.context),
+        "fail_on": result.fail_on.value if result.fail_on else "never",
+        "verdict": result.verdict,
+        "models": [_model(model) for model in result.models],
+        "findings": [_finding(finding) for finding in result.findings],
+        "notice": NOT_LEGAL_ADVICE,
+    }
+
+
+def render(result: AuditResult, run: RunInfo) -> str:
+    return json.dumps(to_document(result, run), indent=2, ensure_ascii=False) + "\n"
+
+
+def _model(model: ModelReport) -> dict[str, Any]:
+    return {
+        "id": model.id,
+        "kind": model.kind.value,
+        "revision": model.revision,
+        "status": model.status.value,
+        "role": model.role.value,
+        "source": model.source,
+        "message": model.message,
+        "declared": {
+            "license": model.declared.license,
+            "license_name": model.declared.license_name,
+            "license_link": model.declared.license_link,
+        },
+        "files": list(model.files),
+        "licenses": [],
+        "clauses": [],
+        "parents": [{"id": parent.id, "relation": parent.relation.value} for parent in model.parents],
+        "datasets": list(model.datasets),
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "model": finding.model,
+        "path": list(finding.path),
+        "message": finding.message,
+        "evidence": {
+            "file": finding.evidence.file,
+            "start_line": finding.evidence.start_line,
+            "quote": finding.evidence.quote,
+        },
+        "remediation": finding.remediation,
+        "waived": finding.waived,
+    }

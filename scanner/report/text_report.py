@@ -1,0 +1,91 @@
+"""The terminal summary: verdict first, then each model, then findings by severity (80 columns)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from scanner.models import AuditResult, Finding, ModelReport, Severity, Status
+from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, tool_info
+
+WIDTH = 80
+_COLORS = {"error": "31", "warning": "33", "info": "36", "fail": "1;31", "pass": "1;32"}
+
+
+def render(result: AuditResult, run: RunInfo) -> str:
+    paint = _painter(run.color)
+    tool = tool_info()
+    lines = [
+        f"{tool['name']} {tool['version']} (ScanCode {tool['scancode_version'] or 'not installed'})",
+        f"policy {result.policy.name}  source {run.source}",
+        "",
+        f"Verdict: {paint(result.verdict, result.verdict.upper())}  "
+        f"({_count(result.findings, Severity.ERROR)} errors, {_count(result.findings, Severity.WARNING)} warnings, "
+        f"{_count(result.findings, Severity.INFO)} notes)",
+        "",
+    ]
+    for model in result.models:
+        lines.extend(_model_lines(model, paint))
+    if result.findings:
+        lines.append("Findings")
+        for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+            for finding in (f for f in result.findings if f.severity is severity):
+                lines.extend(_finding_lines(finding, paint))
+        lines.append("")
+    lines.extend(textwrap.wrap(NOT_LEGAL_ADVICE, WIDTH))
+    return "\n".join(lines) + "\n"
+
+
+def _model_lines(model: ModelReport, paint) -> list[str]:  # type: ignore[no-untyped-def]
+    revision = f" @ {model.revision[:12]}" if model.revision else ""
+    status = model.status.value if model.status is Status.OK else paint("error", model.status.value)
+    lines = [f"{model.id}{revision}  [{status}]  {model.role.value}"]
+    declared = model.declared
+    license_text = declared.license or "none"
+    if declared.license_name:
+        license_text += f" ({declared.license_name})"
+    lines.append(f"  declared license: {license_text}")
+    if declared.license_link:
+        lines.append(f"  license link: {declared.license_link}")
+    if model.message:
+        lines.extend(textwrap.wrap(model.message, WIDTH, initial_indent="  note: ", subsequent_indent="        "))
+    for parent in model.parents:
+        lines.append(f"  parent: {parent.id} ({parent.relation.value})")
+    if model.datasets:
+        lines.extend(textwrap.wrap(", ".join(model.datasets), WIDTH, initial_indent="  datasets: ",
+                                   subsequent_indent="            "))
+    if model.files:
+        lines.extend(textwrap.wrap(", ".join(model.files), WIDTH, initial_indent="  files read: ",
+                                   subsequent_indent="              "))
+    lines.append("")
+    return lines
+
+
+def _finding_lines(finding: Finding, paint) -> list[str]:  # type: ignore[no-untyped-def]
+    label = paint(finding.severity.value, f"{finding.severity.value.upper():7}")
+    where = ""
+    if finding.evidence.file:
+        where = f" [{finding.evidence.file}" + (f":{finding.evidence.start_line}]" if finding.evidence.start_line
+                                                 else "]")
+    waived = " (waived)" if finding.waived else ""
+    lines = textwrap.wrap(f"{finding.rule}{waived}: {finding.message}{where}", WIDTH - 10,
+                          initial_indent="", subsequent_indent="")
+    out = [f"  {label} {lines[0]}"] + [f"          {line}" for line in lines[1:]]
+    if len(finding.path) > 1:
+        out.append(f"          via {' -> '.join(finding.path)}")
+    if finding.evidence.quote:
+        out.extend(textwrap.wrap(f'"{finding.evidence.quote}"', WIDTH - 10, initial_indent="          ",
+                                 subsequent_indent="          "))
+    if finding.remediation:
+        out.extend(textwrap.wrap(f"fix: {finding.remediation}", WIDTH, initial_indent="          ",
+                                 subsequent_indent="               "))
+    return out
+
+
+def _count(findings: tuple[Finding, ...], severity: Severity) -> int:
+    return sum(1 for finding in findings if finding.severity is severity and not finding.waived)
+
+
+def _painter(color: bool):  # type: ignore[no-untyped-def]
+    def paint(kind: str, text: str) -> str:
+        return f"\033[{_COLORS[kind]}m{text}\033[0m" if color and kind in _COLORS else text
+    return paint

@@ -1,0 +1,121 @@
+"""The source interface and the one place that decides which repo files are read."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.models import FetchedRepo, RepoFile, RepoRef, SourceProblem, Status
+from scanner.resources import load_yaml
+from scanner.text import decode_text
+
+
+@dataclass(frozen=True)
+class FileSelection:
+    """Which root-level files are license-bearing, and the caps on how many and how large (rules/sources.yml)."""
+
+    patterns: tuple[str, ...]
+    txt_name_words: tuple[str, ...]
+    max_files: int
+    max_file_bytes: int
+
+    @classmethod
+    def load(cls, max_file_bytes: int | None = None) -> FileSelection:
+        data = load_yaml("rules", "sources.yml")
+        return cls(
+            patterns=tuple(data["license_bearing"]),
+            txt_name_words=tuple(data["txt_name_words"]),
+            max_files=int(data["max_files"]),
+            max_file_bytes=int(max_file_bytes or data["max_file_bytes"]),
+        )
+
+    def _rank(self, name: str) -> int | None:
+        if "/" in name or "\\" in name:
+            return None  # root-level files only
+        lowered = name.lower()
+        if lowered.endswith(".txt") and not any(word in lowered for word in self.txt_name_words):
+            return None
+        for rank, pattern in enumerate(self.patterns):
+            if fnmatch.fnmatchcase(lowered, pattern.lower()):
+                return rank
+        return None
+
+    def select(self, names: Iterable[str]) -> tuple[list[str], list[str]]:
+        """Return (files to read in priority order, license-bearing files left out by the max_files cap)."""
+        ranked = sorted((rank, name) for name in set(names) if (rank := self._rank(name)) is not None)
+        chosen = [name for _, name in ranked]
+        return chosen[: self.max_files], chosen[self.max_files:]
+
+    def read_local(self, path: Path, name: str) -> tuple[RepoFile, SourceProblem | None]:
+        """Read one local file under the size cap; a file that is too large or not text is data, not a crash."""
+        try:
+            size = os.stat(path).st_size
+            if size > self.max_file_bytes:
+                return self.too_large(name, size)
+            with open(path, "rb") as handle:
+                data = handle.read(self.max_file_bytes + 1)
+        except OSError as exc:
+            message = f"{name} could not be read: {exc.strerror or exc.__class__.__name__}"
+            return RepoFile(name, None, note=message), SourceProblem(message, file=name)
+        if len(data) > self.max_file_bytes:
+            return self.too_large(name, len(data))
+        return self.decode(name, data, size=len(data))
+
+    def too_large(self, name: str, size: int) -> tuple[RepoFile, SourceProblem]:
+        message = f"{name} is {size} bytes, above the {self.max_file_bytes}-byte cap; not read"
+        return RepoFile(name, None, size=size, note=message), SourceProblem(message, file=name, status=Status.OK)
+
+    @staticmethod
+    def decode(name: str, data: bytes, size: int | None = None, blob_id: str | None = None
+               ) -> tuple[RepoFile, SourceProblem | None]:
+        text = decode_text(data)
+        if text is None:
+            message = f"{name} is not a text file; not read"
+            return (RepoFile(name, None, size=size, blob_id=blob_id, note=message),
+                    SourceProblem(message, file=name, status=Status.OK))
+        return RepoFile(name, text, size=size, blob_id=blob_id), None
+
+
+class Source(ABC):
+    """Fetches repos. ``fetch`` never raises for a repo's content or availability: that is returned as data."""
+
+    name: str = "source"
+
+    def __init__(self, selection: FileSelection | None = None) -> None:
+        self.selection = selection or FileSelection.load()
+
+    @abstractmethod
+    def fetch(self, ref: RepoRef) -> FetchedRepo:
+        """Return what this source knows of ``ref``; its status says whether that is complete."""
+
+    def describe(self) -> str:
+        """A short human description for provenance headers (no secrets)."""
+        return self.name
+
+    def read_directory(self, ref: RepoRef, directory: Path, source_name: str,
+                       revision: str | None = None) -> FetchedRepo:
+        """Read the license-bearing files at the root of a directory (a checkout, a mirror, a cache snapshot)."""
+        try:
+            names = [entry.name for entry in os.scandir(directory) if entry.is_file()]
+        except OSError as exc:
+            problem = SourceProblem(f"{directory} could not be listed: {exc.strerror or exc}")
+            return FetchedRepo(ref, Status.ERROR, source_name, revision=revision, problems=(problem,))
+        chosen, left_out = self.selection.select(names)
+        files: list[RepoFile] = []
+        problems: list[SourceProblem] = [self.left_out_problem(left_out)] if left_out else []
+        for name in chosen:
+            repo_file, problem = self.selection.read_local(directory / name, name)
+            files.append(repo_file)
+            if problem is not None:
+                problems.append(problem)
+        return FetchedRepo(ref, Status.OK, source_name, revision=revision, files=tuple(files),
+                           listed_files=tuple(sorted(names)), problems=tuple(problems))
+
+    def left_out_problem(self, left_out: list[str]) -> SourceProblem:
+        shown = ", ".join(left_out[:5]) + (", ..." if len(left_out) > 5 else "")
+        return SourceProblem(f"{len(left_out)} more license-bearing files were not read "
+                             f"(cap of {self.selection.max_files}): {shown}", status=Status.OK)

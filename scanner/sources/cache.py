@@ -1,0 +1,56 @@
+"""Offline audits from the local Hugging Face cache (HF_HUB_CACHE layout), with no network at all.
+
+The cache keeps ``<kind>s--<org>--<name>/refs/<revision>`` (a commit hash) and
+``snapshots/<commit>/<file>`` (symlinks into blobs/). A repo or revision that is not cached is reported
+as an error with the reason, never silently skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from huggingface_hub import constants
+from huggingface_hub.file_download import repo_folder_name
+
+from scanner.models import FetchedRepo, RepoRef, SourceProblem, Status
+from scanner.sources.base import FileSelection, Source
+
+_COMMIT = re.compile(r"[0-9a-f]{40}")
+
+
+class CacheSource(Source):
+    name = "cache"
+
+    def __init__(self, cache_dir: Path | None = None, selection: FileSelection | None = None) -> None:
+        super().__init__(selection)
+        self.cache_dir = Path(cache_dir or constants.HF_HUB_CACHE)
+
+    def describe(self) -> str:
+        return f"offline cache {self.cache_dir}"
+
+    def fetch(self, ref: RepoRef) -> FetchedRepo:
+        folder = self.cache_dir / repo_folder_name(repo_id=ref.id, repo_type=ref.kind.value)
+        revision = ref.revision or "main"
+        if not folder.is_dir():
+            return self._not_cached(ref, f"{ref.id} is not in the local Hugging Face cache ({self.cache_dir})")
+        commit = revision if _COMMIT.fullmatch(revision) else self._read_ref(folder, revision)
+        if commit is None:
+            return self._not_cached(ref, f"revision {revision!r} of {ref.id} is not in the local cache")
+        snapshot = folder / "snapshots" / commit
+        if not snapshot.is_dir():
+            return self._not_cached(ref, f"commit {commit} of {ref.id} is not in the local cache")
+        # Symlinks in a snapshot point into blobs/; read_directory follows them and reads the real text.
+        return self.read_directory(ref, snapshot, self.name, revision=commit)
+
+    @staticmethod
+    def _read_ref(folder: Path, revision: str) -> str | None:
+        ref_file = (folder / "refs").joinpath(*revision.split("/"))
+        if ".." in revision.split("/") or not ref_file.is_file():
+            return None
+        commit = ref_file.read_text(encoding="ascii", errors="replace").strip()
+        return commit if _COMMIT.fullmatch(commit) else None
+
+    def _not_cached(self, ref: RepoRef, message: str) -> FetchedRepo:
+        problem = SourceProblem(message + " and offline mode forbids fetching it")
+        return FetchedRepo(ref, Status.ERROR, self.name, problems=(problem,))

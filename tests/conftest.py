@@ -1,0 +1,67 @@
+"""Shared fixtures: the fixture Hub (a real HTTP server) and ways to run the CLI against it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from scanner.cli import cli
+from tests.hubserver import FixtureHub
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HUB_ROOT = FIXTURES / "hub"
+REPO_ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def hub() -> Iterator[FixtureHub]:
+    """A fresh fixture Hub per test, so request logs and fault counters start at zero."""
+    with FixtureHub(HUB_ROOT) as server:
+        yield server
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    return tmp_path / "hf-cache"
+
+
+class CliResult:
+    def __init__(self, exit_code: int, stdout: str, stderr: str) -> None:
+        self.exit_code, self.stdout, self.stderr = exit_code, stdout, stderr
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def run_cli(hub: FixtureHub, cache_dir: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run ``modelclear`` in-process against the fixture Hub (HF_ENDPOINT set, private cache)."""
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+
+    def run(*args: str, env: dict[str, str] | None = None) -> CliResult:
+        runner = CliRunner()
+        full_env = {"HF_ENDPOINT": hub.url, **(env or {})}
+        argv = list(args)
+        if argv and argv[0] == "audit" and "--cache-dir" not in argv:
+            argv[1:1] = ["--cache-dir", str(cache_dir)]
+        result = runner.invoke(cli, argv, env=full_env, catch_exceptions=False)
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+def run_console_script(args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``modelclear`` entry point in a new process (falls back to ``python -m scanner``)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    full_env.update(env)
+    command = [sys.executable, "-m", "scanner", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=full_env, cwd=cwd or REPO_ROOT, timeout=300)

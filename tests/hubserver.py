@@ -1,0 +1,265 @@
+"""A fixture Hugging Face Hub: a real HTTP server on 127.0.0.1 serving repos from a folder.
+
+The real huggingface_hub client talks to it (no mocking), so the tests see the client's real behaviour:
+its HEAD-then-GET downloads, its error mapping from X-Error-Code, its own retries.
+
+Layout: ROOT/<org>/<name>/ for models, ROOT/datasets/<org>/<name>/ for datasets (the Hub's URL layout).
+An optional ``_fixture.yml`` in a repo folder (never served) sets: ``sha``, ``gated`` (manual|auto),
+``tokens`` (tokens that may read a gated repo), ``base_models`` (the API's baseModels), ``extra_files``
+({name: size} listed but never servable, e.g. weights), and ``fault``:
+{kind: not_found|bare_404|unauthorized|forbidden|rate_limit|slow|error, scope: api|files|all, times: N,
+ retry_after: seconds, delay: seconds}. ``times`` limits how many requests fail (default: all).
+Faults can also be set at run time through ``FixtureHub.faults``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+FIXTURE_FILE = "_fixture.yml"
+
+
+def git_blob_sha1(data: bytes) -> str:
+    """The git blob id the Hub uses as ETag and blobId."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    status: int
+    authorization: str | None
+
+
+@dataclass
+class FixtureHub:
+    root: Path
+    faults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[Request] = field(default_factory=list)
+    _counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> FixtureHub:
+        hub = self
+
+        class Handler(_Handler):
+            fixture = hub
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # -- bookkeeping used by tests ---------------------------------------------------------------
+    def count(self, needle: str, method: str | None = None) -> int:
+        return sum(1 for r in self.requests if needle in r.path and (method is None or r.method == method))
+
+    def record(self, request: Request) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def fault_fires(self, repo_key: str, fault: dict[str, Any], scope: str) -> bool:
+        """True when this request should fail; counts down ``times`` per repo and scope."""
+        if fault.get("scope", "all") not in (scope, "all"):
+            return False
+        times = fault.get("times")
+        with self._lock:
+            seen = self._counts.get((repo_key, scope), 0)
+            self._counts[(repo_key, scope)] = seen + 1
+        return times is None or seen < int(times)
+
+    # -- repo model ------------------------------------------------------------------------------
+    def repo(self, kind: str, repo_id: str) -> tuple[Path, dict[str, Any]] | None:
+        base = self.root / "datasets" if kind == "dataset" else self.root
+        folder = base.joinpath(*repo_id.split("/"))
+        if ".." in repo_id or not folder.is_dir():
+            return None
+        meta_path = folder / FIXTURE_FILE
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+        meta = dict(meta or {})
+        fault = self.faults.get(repo_id) or meta.get("fault")
+        if fault:
+            meta["fault"] = fault
+        if "sha" not in meta:
+            digest = hashlib.sha1()
+            for path in sorted(folder.iterdir()):
+                if path.is_file() and path.name != FIXTURE_FILE:
+                    digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            meta["sha"] = digest.hexdigest()
+        return folder, meta
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fixture: FixtureHub
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        pass
+
+    def do_GET(self) -> None:
+        self._route(head=False)
+
+    def do_HEAD(self) -> None:
+        self._route(head=True)
+
+    # -- routing ---------------------------------------------------------------------------------
+    def _route(self, head: bool) -> None:
+        path = unquote(urlsplit(self.path).path)
+        try:
+            if path.startswith("/api/models/"):
+                self._api("model", path[len("/api/models/"):])
+            elif path.startswith("/api/datasets/"):
+                self._api("dataset", path[len("/api/datasets/"):])
+            elif "/resolve/" in path:
+                rest = path[1:]
+                kind = "model"
+                if rest.startswith("datasets/"):
+                    kind, rest = "dataset", rest[len("datasets/"):]
+                repo_id, _, tail = rest.partition("/resolve/")
+                revision, _, filename = tail.partition("/")
+                self._resolve(kind, repo_id, revision, filename, head)
+            else:
+                self._send(404, b"", {})
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _api(self, kind: str, rest: str) -> None:
+        repo_id, _, revision = rest.partition("/revision/")
+        found = self.fixture.repo(kind, repo_id)
+        if found is None:
+            return self._error(404, "RepoNotFound")
+        folder, meta = found
+        if self._fault(repo_id, meta, "api"):
+            return
+        if revision and revision not in ("main", meta["sha"]):
+            return self._error(404, "RevisionNotFound")
+        self._send_json(200, self._info(repo_id, folder, meta))
+
+    def _info(self, repo_id: str, folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
+        siblings = []
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and path.name != FIXTURE_FILE:
+                data = path.read_bytes()
+                siblings.append({"rfilename": path.name, "size": len(data), "blobId": git_blob_sha1(data)})
+        for name, size in (meta.get("extra_files") or {}).items():
+            siblings.append({"rfilename": name, "size": size, "blobId": "0" * 40,
+                             "lfs": {"size": size, "sha256": "0" * 64, "pointerSize": 134}})
+        card_data = meta.get("card_data")
+        readme = folder / "README.md"
+        if card_data is None and readme.is_file():
+            card_data = _front_matter(readme.read_text(encoding="utf-8", errors="replace"))
+        info: dict[str, Any] = {
+            "id": repo_id, "_id": hashlib.md5(repo_id.encode()).hexdigest()[:24], "sha": meta["sha"],
+            "private": False, "gated": meta.get("gated", False), "disabled": False,
+            "tags": [], "siblings": siblings, "cardData": card_data,
+        }
+        if meta.get("base_models"):
+            info["baseModels"] = meta["base_models"]
+        return info
+
+    def _resolve(self, kind: str, repo_id: str, revision: str, filename: str, head: bool) -> None:
+        found = self.fixture.repo(kind, repo_id)
+        if found is None:
+            return self._error(404, "RepoNotFound")
+        folder, meta = found
+        if self._fault(repo_id, meta, "files"):
+            return
+        if revision not in ("main", meta["sha"]):
+            return self._error(404, "RevisionNotFound")
+        gated = meta.get("gated")
+        if gated:
+            auth = self.headers.get("Authorization") or ""
+            tokens = [f"Bearer {token}" for token in meta.get("tokens") or []]
+            if auth not in tokens:
+                return self._error(401 if not auth else 403, "GatedRepo",
+                                   message="Access to this repo is restricted")
+        path = folder / filename
+        if "/" in filename or filename == FIXTURE_FILE or not path.is_file():
+            return self._error(404, "EntryNotFound", commit=meta["sha"])
+        data = path.read_bytes()
+        headers = {"X-Repo-Commit": meta["sha"], "ETag": f'"{git_blob_sha1(data)}"',
+                   "Content-Type": "text/plain; charset=utf-8"}
+        self._send(200, b"" if head else data, headers, length=len(data))
+
+    # -- faults and replies ----------------------------------------------------------------------
+    def _fault(self, repo_id: str, meta: dict[str, Any], scope: str) -> bool:
+        fault = meta.get("fault")
+        if not fault or not self.fixture.fault_fires(repo_id, fault, scope):
+            return False
+        kind = fault["kind"]
+        if kind == "slow":
+            time.sleep(float(fault.get("delay", 3)))
+            return False
+        if kind == "not_found":
+            self._error(404, "RepoNotFound")
+        elif kind == "bare_404":
+            self._send(404, b"Not Found", {})
+        elif kind == "unauthorized":
+            self._send(401, b"Unauthorized", {})
+        elif kind == "forbidden":
+            self._send(403, b"Forbidden", {})
+        elif kind == "rate_limit":
+            self._send_json(429, {"error": "rate limited"}, {"Retry-After": str(fault.get("retry_after", 1))})
+        elif kind == "error":
+            self._send_json(500, {"error": "internal error"}, {})
+        else:
+            raise ValueError(f"unknown fault kind {kind}")
+        return True
+
+    def _error(self, status: int, code: str, message: str = "", commit: str | None = None) -> None:
+        headers = {"X-Error-Code": code, "X-Error-Message": message or code}
+        if commit:
+            headers["X-Repo-Commit"] = commit
+        self._send_json(status, {"error": message or code}, headers)
+
+    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode("utf-8")
+        self._send(status, data, {"Content-Type": "application/json", **(headers or {})})
+
+    def _send(self, status: int, data: bytes, headers: dict[str, str], length: int | None = None) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data) if length is None else length))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        self.fixture.record(Request(self.command, self.path, status, self.headers.get("Authorization")))
+
+
+def _front_matter(text: str) -> dict[str, Any] | None:
+    """What the Hub puts in cardData: the README's YAML front matter, or None when it has none."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    if not text.startswith("---\n"):
+        return None
+    end = text.find("\n---", 4)
+    if end < 0:
+        return None
+    try:
+        data = yaml.safe_load(text[4:end])
+    except yaml.YAMLError:
+        return None
+    return data if isinstance(data, dict) else None
