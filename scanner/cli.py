@@ -38,7 +38,7 @@ def cli(ctx: click.Context, verbose: int) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, stream=sys.stderr, format="modelclear: %(message)s")
     if not verbose:  # the client logs every retried request; our own messages say what matters
-        hf_logging.set_verbosity_error()
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     ctx.obj = {"verbose": verbose}
 
 

@@ -47,7 +47,7 @@ def read_text(folder: str, relative: str) -> str:
     node = data_folder(folder).joinpath(*relative.split("/"))
     if not node.is_file():
         raise ResourceError(f"shipped file {folder}/{relative} is missing from this installation")
-    return node.read_text(encoding="utf-8")
+    return str(node.read_text(encoding="utf-8"))
 
 
 def sha256_of(folder: str, relative: str) -> str:

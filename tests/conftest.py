@@ -59,8 +59,9 @@ def run_cli(hub: FixtureHub, cache_dir: Path, monkeypatch: pytest.MonkeyPatch): 
     return run
 
 
-def run_console_script(args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``modelclear`` entry point in a new process (falls back to ``python -m scanner``)."""
+def run_console_script(args: list[str], env: dict[str, str],
+                       cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run modelclear in a new process, as ``python -m scanner``, with the HF_* environment replaced."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     full_env.update(env)
     command = [sys.executable, "-m", "scanner", *args]

@@ -102,12 +102,13 @@ class Source(ABC):
         try:
             names = [entry.name for entry in os.scandir(directory) if entry.is_file()]
         except OSError as exc:
-            problem = SourceProblem(f"{directory} could not be listed: {exc.strerror or exc}")
-            return FetchedRepo(ref, Status.ERROR, source_name, revision=revision, problems=(problem,))
+            failure = SourceProblem(f"{directory} could not be listed: {exc.strerror or exc}")
+            return FetchedRepo(ref, Status.ERROR, source_name, revision=revision, problems=(failure,))
         chosen, left_out = self.selection.select(names)
         files: list[RepoFile] = []
         problems: list[SourceProblem] = [self.left_out_problem(left_out)] if left_out else []
         for name in chosen:
+            problem: SourceProblem | None
             repo_file, problem = self.selection.read_local(directory / name, name)
             files.append(repo_file)
             if problem is not None:

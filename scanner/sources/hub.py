@@ -28,7 +28,8 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.utils import disable_progress_bars
+from huggingface_hub.file_download import repo_folder_name
+from huggingface_hub.utils.tqdm import disable_progress_bars
 
 from scanner.models import FetchedRepo, Parent, Relation, RepoFile, RepoKind, RepoRef, SourceProblem, Status
 from scanner.sources.base import FileSelection, Source
@@ -115,9 +116,9 @@ class HubSource(Source):
             size = getattr(sibling, "size", None)
             blob_id = getattr(sibling, "blob_id", None)
             if size is not None and size > self.selection.max_file_bytes:
-                repo_file, problem = self.selection.too_large(name, size)
-                files.append(repo_file)
-                problems.append(problem)
+                skipped_file, too_large = self.selection.too_large(name, size)
+                files.append(skipped_file)
+                problems.append(too_large)
                 continue
             try:
                 data = self._download(ref, name, revision)
@@ -134,6 +135,7 @@ class HubSource(Source):
                 files.append(RepoFile(name, None, size=size, blob_id=blob_id, note=exc.message))
                 problems.append(SourceProblem(exc.message, file=name, status=exc.status))
                 continue
+            problem: SourceProblem | None
             if len(data) > self.selection.max_file_bytes:
                 repo_file, problem = self.selection.too_large(name, len(data))
             else:
@@ -141,10 +143,12 @@ class HubSource(Source):
             files.append(repo_file)
             if problem is not None:
                 problems.append(problem)
+        if revision and any(f.text is not None for f in files):
+            self._remember_ref(ref, revision)
         card_data = getattr(info, "card_data", None)
         return FetchedRepo(
             ref, status, self.name, revision=revision, files=tuple(files),
-            api_card_data=card_data.to_dict() if hasattr(card_data, "to_dict") else None,
+            api_card_data=card_data.to_dict() if card_data is not None and hasattr(card_data, "to_dict") else None,
             api_parents=_api_parents(getattr(info, "base_models", None)),
             gated=gated, listed_files=tuple(sorted(siblings)), problems=tuple(problems),
         )
@@ -166,6 +170,23 @@ class HubSource(Source):
 
         # No retry of ours on top: hf_hub_download already retries 429/5xx/timeouts with backoff.
         return self._with_retry(ref.id, attempt, what=name, retries=0)
+
+    def _remember_ref(self, ref: RepoRef, commit: str) -> None:
+        """Record refs/<revision> -> commit in the cache, as hf_hub_download does for a branch name.
+
+        Files are downloaded at the commit model_info reported (one consistent revision for the evidence),
+        which leaves no ref behind; without it a later --offline audit of ``org/name`` finds nothing.
+        """
+        revision = ref.revision or "main"
+        if revision == commit or ".." in revision.split("/"):
+            return
+        cache_dir = Path(self.settings.cache_dir or constants.HF_HUB_CACHE)
+        ref_file = cache_dir / repo_folder_name(repo_id=ref.id, repo_type=ref.kind.value) / "refs" / revision
+        try:
+            ref_file.parent.mkdir(parents=True, exist_ok=True)
+            ref_file.write_text(commit, encoding="ascii")
+        except OSError as exc:  # a read-only cache costs only the offline shortcut
+            log.debug("could not record %s in the cache: %s", ref_file, exc)
 
     # -- failures as data ------------------------------------------------------------------------
     def _with_retry(self, repo_id: str, call: Callable[[], T], what: str | None = None,
