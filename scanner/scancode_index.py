@@ -1,0 +1,122 @@
+"""ScanCode's license index, extended with modelclear's own licenses and rules (rules/scancode/).
+
+The only module that imports ScanCode. ScanCode 32.5's ``additional_directory`` silently drops custom
+rules, so the combined index is built explicitly with ``build_index`` and installed as ScanCode's process
+cache, where ``detect_licenses`` finds it. Building costs ~1 minute and ~1.4 GiB once; the result is pickled
+in modelclear's own cache under a name that hashes ScanCode's version and every file of rules/scancode, so
+an edited rule or an upgraded ScanCode rebuilds it. Loading it is lazy: nothing here runs at import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle  # our own index file, written by this module; never a file from a repo
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from scanner.report.common import scancode_version
+from scanner.resources import data_folder
+
+log = logging.getLogger(__name__)
+_LOCK = threading.Lock()
+_LOADED: Any = None
+
+
+def cache_root() -> Path:
+    """modelclear's cache folder: MODELCLEAR_CACHE, else XDG_CACHE_HOME/modelclear, else ~/.cache/modelclear."""
+    explicit = os.environ.get("MODELCLEAR_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "modelclear"
+
+
+def extra_rules_dir() -> Path:
+    return Path(str(data_folder("rules").joinpath("scancode")))
+
+
+def rules_digest() -> str:
+    """A digest of ScanCode's version and every file in rules/scancode: the identity of the extended index."""
+    digest = hashlib.sha256((scancode_version() or "none").encode())
+    root = extra_rules_dir()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".LICENSE", ".RULE"):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def index_path() -> Path:
+    return cache_root() / "scancode-index" / f"index-{rules_digest()}.pickle"
+
+
+def get_license_cache() -> Any:
+    """The extended LicenseCache, loaded or built once per process, and installed as ScanCode's own."""
+    global _LOADED
+    with _LOCK:
+        if _LOADED is None:
+            _prepare_scancode_env()
+            path = index_path()
+            cache = _load(path) if path.is_file() else None
+            if cache is None:
+                cache = _build()
+                _save(cache, path)
+            import licensedcode.cache as scancode_cache
+
+            scancode_cache._LICENSE_CACHE = cache
+            _LOADED = cache
+        return _LOADED
+
+
+def _prepare_scancode_env() -> None:
+    """Keep ScanCode's temp and cache files inside modelclear's cache unless the user chose otherwise."""
+    root = cache_root()
+    os.environ.setdefault("SCANCODE_TEMP", str(root / "scancode-temp"))
+    os.environ.setdefault("SCANCODE_CACHE", str(root / "scancode-cache"))
+
+
+def _build() -> Any:
+    log.warning("building the extended ScanCode license index (once; about a minute)")
+    from licensedcode.cache import (
+        LicenseCache,
+        build_index,
+        build_licensing,
+        build_spdx_symbols,
+        build_unknown_spdx_symbol,
+    )
+    from licensedcode.models import licenses_data_dir, load_licenses_from_multiple_dirs
+
+    extra = extra_rules_dir()
+    db = load_licenses_from_multiple_dirs(
+        builtin_license_data_dir=licenses_data_dir,
+        additional_license_data_dirs=[str(extra / "licenses")],
+        with_deprecated=False,
+    )
+    index = build_index(licenses_db=db, additional_directories=[str(extra)])
+    return LicenseCache(
+        db=db, index=index, licensing=build_licensing(db), spdx_symbols=build_spdx_symbols(db),
+        unknown_spdx_symbol=build_unknown_spdx_symbol(db),
+    )
+
+
+def _load(path: Path) -> Any:
+    try:
+        with open(path, "rb") as handle:
+            return pickle.loads(handle.read())  # noqa: S301 - our own cache file
+    except Exception as exc:  # a corrupt or incompatible cache is rebuilt, not fatal
+        log.warning("ignoring unreadable index cache %s: %s", path, exc.__class__.__name__)
+        return None
+
+
+def _save(cache: Any, path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: concurrent processes never read a half-written index
+    except OSError as exc:
+        log.warning("could not save the index cache at %s: %s", path, exc)
