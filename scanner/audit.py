@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from scanner.card import card_from_metadata, parse_card
+from scanner.identify import Declaration, Detector, Identification, hub_license_map, identify
 from scanner.lineage import declared_parents
 from scanner.models import (
     AuditResult,
@@ -28,8 +29,6 @@ from scanner.sources import Source
 
 log = logging.getLogger(__name__)
 CARD_FILE = "README.md"
-# Hub license ids that name no license at all: they resolve through license_name/license_link or files.
-NO_LICENSE_IDS = frozenset({"unknown", "other"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,7 @@ class AuditOptions:
     fail_on: Severity | None = Severity.ERROR
     jobs: int = 4
     context: Mapping[str, str] = field(default_factory=dict)
+    detector: Detector = field(default_factory=Detector)
 
 
 def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) -> AuditResult:
@@ -48,7 +48,7 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) ->
     models: list[ModelReport] = []
     findings: list[Finding] = []
     for repo in fetched:
-        report, repo_findings = examine(repo, Role.TARGET, (repo.ref.id,), options.policy)
+        report, repo_findings = examine(repo, Role.TARGET, (repo.ref.id,), options.policy, options.detector)
         models.append(report)
         findings.extend(repo_findings)
     return AuditResult(
@@ -78,7 +78,7 @@ def card_of(repo: FetchedRepo) -> tuple[CardInfo, str]:
     return parse_card(None), CARD_FILE
 
 
-def examine(repo: FetchedRepo, role: Role, path: tuple[str, ...], policy: Policy
+def examine(repo: FetchedRepo, role: Role, path: tuple[str, ...], policy: Policy, detector: Detector
             ) -> tuple[ModelReport, list[Finding]]:
     """One repo -> its contract entry and the findings about it. Never raises on the repo's content."""
     model_id = repo.ref.id
@@ -100,26 +100,83 @@ def examine(repo: FetchedRepo, role: Role, path: tuple[str, ...], policy: Policy
 
     declared = DeclaredLicense(
         license=" AND ".join(card.licenses) or None, license_name=card.license_name, license_link=card.license_link)
-    if (repo.status is Status.OK or card.has_front_matter) and not _names_a_license(card):
-        line = card.field_lines.get("license")
-        quote = f"license: {declared.license}" if declared.license else None
-        findings.append(policy.finding(
-            "license-unknown", model_id, path,
-            f"{model_id} declares no identifiable license"
-            + (f" (license: {declared.license}, with no license_name or license_link)" if declared.license else ""),
-            Evidence(file=card_file if line else None, start_line=line, quote=quote)))
+    identification = identify(repo, card, card_file, detector)
+    if repo.status is Status.OK or card.has_front_matter:
+        findings.extend(_identity_findings(repo, card_file, identification, policy, path))
 
     report = ModelReport(
         id=model_id, kind=repo.ref.kind, role=role, status=repo.status, source=repo.source,
-        revision=repo.revision, declared=declared, parents=declared_parents(card, repo), datasets=card.datasets,
+        revision=repo.revision, declared=declared, licenses=identification.licenses,
+        parents=declared_parents(card, repo), datasets=card.datasets,
         files=tuple(f.path for f in repo.files if f.text is not None),
         message="; ".join(p.message for p in repo.problems if p.status is repo.status) or None,
     )
     return report, [finding for finding in findings if finding is not None]
 
 
-def _names_a_license(card: CardInfo) -> bool:
-    """True when the card names some license: a real Hub id, or `other` with a license_name/link."""
-    if any(lic not in NO_LICENSE_IDS for lic in card.licenses):
-        return True
-    return "other" in card.licenses and bool(card.license_name or card.license_link)
+def _identity_findings(repo: FetchedRepo, card_file: str, found: Identification, policy: Policy,
+                       path: tuple[str, ...]) -> list[Finding | None]:
+    """license-unknown when nothing identifies a license or a terms file is unidentified; license-mismatch
+    when the card declares a license that the license files contradict."""
+    model_id = repo.ref.id
+    findings: list[Finding | None] = []
+    for file, partial in found.unidentified_files:
+        hint = f"; closest known text: {partial}" if partial else ""
+        findings.append(policy.finding(
+            "license-unknown", model_id, path,
+            f"{file} holds license terms that match no known license{hint}", Evidence(file=file, start_line=1,
+                                                                                    quote=_first_line(repo, file))))
+    if not found.licenses:
+        findings.append(policy.finding(
+            "license-unknown", model_id, path, f"{model_id}: {_why_unknown(found.declarations)}",
+            Evidence(file=card_file if found.declarations else None)))
+        return findings
+    declared = [hit for hit in found.licenses if hit.source == "declared"]
+    in_files = [hit for hit in found.licenses if hit.source == "file"]
+    if declared and in_files:
+        hub_map = hub_license_map()
+        file_keys = {key for hit in in_files for key in _expression_keys(hit.key)}
+        for hit in declared:
+            if not hub_map.accepted_keys(hit.key) & file_keys:
+                shown = in_files[0]
+                findings.append(policy.finding(
+                    "license-mismatch", model_id, path,
+                    f"the card declares {hit.key} ({card_file}:{hit.start_line or '?'}) but the license files say "
+                    + ", ".join(f"{h.key} ({h.file}:{h.start_line}-{h.end_line})" for h in in_files),
+                    Evidence(file=shown.file, start_line=shown.start_line,
+                             quote=_first_line(repo, shown.file, shown.start_line))))
+    return findings
+
+
+def _why_unknown(declarations: tuple[Declaration, ...]) -> str:
+    if not declarations:
+        return "declares no license and no license text was found in its files or card"
+    reasons = {
+        "family": "names a license family, not one license",
+        "unknown": "declares no identifiable license",
+        "unmapped": "declares a license id the Hub does not define",
+        "no-text": "declares a license modelclear has no text for",
+    }
+    parts = []
+    for d in declarations:
+        label = d.declared + (f" ({d.name})" if d.name and d.name != d.declared else "")
+        parts.append(f"license: {label} {reasons.get(d.via, d.via)}")
+    return "; ".join(parts) + ", and no license text was identified in its files or card"
+
+
+def _expression_keys(expression: str) -> set[str]:
+    return {token for token in expression.replace("(", " ").replace(")", " ").split()
+            if token.upper() not in ("AND", "OR", "WITH")}
+
+
+def _first_line(repo: FetchedRepo, file: str | None, line: int | None = None) -> str | None:
+    """The text of a cited line (or the file's first non-blank line): an exact substring for the evidence."""
+    repo_file = repo.file(file) if file else None
+    if repo_file is None or repo_file.text is None:
+        return None
+    lines = repo_file.text.split("\n")
+    start = (line or 1) - 1
+    for text in lines[start:start + 20]:
+        if text.strip():
+            return text.strip()[:200]
+    return None

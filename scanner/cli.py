@@ -20,9 +20,11 @@ from scanner import __version__
 from scanner.audit import AuditOptions, run_audit
 from scanner.errors import ModelclearError, UsageError
 from scanner.hubid import normalize_hub_id
+from scanner.identify import Detector
 from scanner.models import RepoRef, Severity
 from scanner.policy import load_policy
 from scanner.report import FORMATS, RunInfo
+from scanner.scancode_index import cache_root
 from scanner.sources import CacheSource, FileSelection, HubSettings, HubSource, LocalDirSource, MirrorSource, Source
 
 EXIT_PASS, EXIT_FAILURE, EXIT_USAGE, EXIT_VIOLATIONS = 0, 1, 2, 3
@@ -66,11 +68,13 @@ def cli(ctx: click.Context, verbose: int) -> None:
 @click.option("--max-file-size", type=click.IntRange(min=1024), default=None,
               help="Largest license-bearing file read, in bytes (default 1 MiB).")
 @click.option("--jobs", type=click.IntRange(1, 32), default=4, show_default=True, help="Repos fetched at once.")
+@click.option("--no-cache", is_flag=True,
+              help="Do not read or write the license detection cache (MODELCLEAR_CACHE, ~/.cache/modelclear).")
 @click.pass_context
 def audit(ctx: click.Context, targets: tuple[str, ...], output_format: str, output: Path | None, policy_name: str,
           fail_on: str, endpoint: str | None, token: str | None, revision: str | None, offline: bool,
           mirror: Path | None, cache_dir: Path | None, timeout: float, retries: int, max_file_size: int | None,
-          jobs: int) -> None:
+          jobs: int, no_cache: bool) -> None:
     """Audit models: Hub ids (org/name or org/name@revision) or local model directories."""
     def run() -> int:
         policy = load_policy(policy_name)
@@ -90,7 +94,8 @@ def audit(ctx: click.Context, targets: tuple[str, ...], output_format: str, outp
             settings = HubSettings.from_env(endpoint=endpoint, token=token, timeout=timeout, retries=retries,
                                             cache_dir=cache_dir)
             hub_source = HubSource(settings, selection)
-        options = AuditOptions(policy=policy, fail_on=FAIL_ON[fail_on], jobs=jobs)
+        detector = Detector(cache_dir=None if no_cache else cache_root())
+        options = AuditOptions(policy=policy, fail_on=FAIL_ON[fail_on], jobs=jobs, detector=detector)
         source: Source = _Dispatch(hub_source, LocalDirSource(selection), local_refs)
         result = run_audit(refs, source, options)
         stream_is_tty = output is None and sys.stdout.isatty()

@@ -145,6 +145,22 @@ class DeclaredLicense:
 
 
 @dataclass(frozen=True)
+class LicenseHit:
+    """One license found for a model: declared in metadata, detected in a file or the card, or inherited."""
+
+    key: str
+    spdx: str | None
+    source: str  # declared | file | card | inherited
+    file: str | None
+    start_line: int | None
+    end_line: int | None
+    score: float | None
+    name: str | None = None
+    category: str | None = None
+    via: str | None = None
+
+
+@dataclass(frozen=True)
 class Evidence:
     file: str | None = None
     start_line: int | None = None
@@ -174,6 +190,7 @@ class ModelReport:
     source: str
     revision: str | None = None
     declared: DeclaredLicense = DeclaredLicense()
+    licenses: tuple[LicenseHit, ...] = ()
     parents: tuple[Parent, ...] = ()
     datasets: tuple[str, ...] = ()
     files: tuple[str, ...] = ()

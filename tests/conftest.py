@@ -19,6 +19,11 @@ from tests.hubserver import FixtureHub
 FIXTURES = Path(__file__).parent / "fixtures"
 HUB_ROOT = FIXTURES / "hub"
 REPO_ROOT = Path(__file__).parent.parent
+LICENSES = FIXTURES / "licenses"
+
+# The extended ScanCode index (~1 minute to build) and detection caches live here for the whole run, and
+# across local runs; CI starts from a clean clone, so it builds once per run.
+os.environ.setdefault("MODELCLEAR_CACHE", str(REPO_ROOT / ".pytest_cache" / "modelclear"))
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scanner.models import AuditResult, Finding, ModelReport
+from scanner.models import AuditResult, Finding, LicenseHit, ModelReport
 from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, tool_info
 
 SCHEMA_VERSION = "1"
@@ -46,10 +46,25 @@ def _model(model: ModelReport) -> dict[str, Any]:
             "license_link": model.declared.license_link,
         },
         "files": list(model.files),
-        "licenses": [],
+        "licenses": [_license(hit) for hit in model.licenses],
         "clauses": [],
         "parents": [{"id": parent.id, "relation": parent.relation.value} for parent in model.parents],
         "datasets": list(model.datasets),
+    }
+
+
+def _license(hit: LicenseHit) -> dict[str, Any]:
+    return {
+        "key": hit.key,
+        "spdx": hit.spdx,
+        "source": hit.source,
+        "file": hit.file,
+        "start_line": hit.start_line,
+        "end_line": hit.end_line,
+        "score": hit.score,
+        "name": hit.name,
+        "category": hit.category,
+        "via": hit.via,
     }
 
 

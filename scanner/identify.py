@@ -1,0 +1,434 @@
+"""License identity: what the card declares, what the files contain, and whether the two agree.
+
+Detection order for one text (the main cost of the whole tool, DESIGN section 3):
+1. the shipped fingerprint table (rules/fingerprints.yml): known license texts, normalised so reflowed or
+   re-quoted copies match; no ScanCode at all;
+2. the on-disk detection cache, keyed by the text's hash and the extended index's identity;
+3. ScanCode with the extended index (scanner/scancode_index.py), loaded once per process, only now.
+Only ScanCode decides what a text is; the table and the cache remember its past answers.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from scanner.models import CardInfo, FetchedRepo, LicenseHit
+from scanner.resources import load_yaml
+
+log = logging.getLogger(__name__)
+_WORD = re.compile(r"\w+")
+README = "README.md"
+
+
+# -- the declared side ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HubLicense:
+    """One entry of rules/hub-licenses.yml."""
+
+    hub_id: str
+    name: str
+    scancode: str | None = None
+    spdx: str | None = None
+    family: tuple[str, ...] = ()
+    unknown: bool = False
+    accepts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HubLicenseMap:
+    licenses: dict[str, HubLicense]
+    names: dict[str, str | None]
+    links: dict[str, str | None]
+
+    def key_to_spdx(self, key: str) -> str | None:
+        for entry in self.licenses.values():
+            if entry.scancode == key:
+                return entry.spdx
+        return None
+
+    def accepted_keys(self, key: str) -> set[str]:
+        """Keys that agree with a declared key: itself plus the companions its Hub entry accepts."""
+        keys = {key}
+        for entry in self.licenses.values():
+            if entry.scancode == key:
+                keys.update(entry.accepts)
+        return keys
+
+
+@lru_cache(maxsize=1)
+def hub_license_map() -> HubLicenseMap:
+    data = load_yaml("rules", "hub-licenses.yml")
+    licenses = {
+        hub_id: HubLicense(
+            hub_id=hub_id, name=entry["name"], scancode=entry.get("scancode"), spdx=entry.get("spdx"),
+            family=tuple(entry.get("family") or ()), unknown=bool(entry.get("unknown")),
+            accepts=tuple(entry.get("accepts") or ()),
+        )
+        for hub_id, entry in data["licenses"].items()
+    }
+    names = {str(name).lower(): key for name, key in (data.get("license_names") or {}).items()}
+    links = {_normalise_link(url): key for url, key in (data.get("license_links") or {}).items()}
+    return HubLicenseMap(licenses, names, links)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """How one declared license id resolved: a key, or why not."""
+
+    declared: str
+    key: str | None
+    spdx: str | None
+    via: str  # license | license_name | license_link | family | unknown | unmapped | no-text
+    name: str | None = None
+
+
+def resolve_declared(card: CardInfo) -> list[Declaration]:
+    """Resolve the card's license ids through the Hub map; `other` through license_name and license_link."""
+    hub_map = hub_license_map()
+    resolved: list[Declaration] = []
+    for hub_id in card.licenses:
+        entry = hub_map.licenses.get(hub_id)
+        if entry is None:
+            resolved.append(Declaration(hub_id, None, None, "unmapped"))
+        elif entry.hub_id == "other":
+            resolved.append(_resolve_other(card, hub_map))
+        elif entry.unknown:
+            resolved.append(Declaration(hub_id, None, None, "unknown", entry.name))
+        elif entry.family:
+            resolved.append(Declaration(hub_id, None, None, "family", entry.name))
+        elif entry.scancode is None:
+            resolved.append(Declaration(hub_id, None, None, "no-text", entry.name))
+        else:
+            resolved.append(Declaration(hub_id, entry.scancode, entry.spdx, "license", entry.name))
+    return resolved
+
+
+def _resolve_other(card: CardInfo, hub_map: HubLicenseMap) -> Declaration:
+    if card.license_name:
+        key = hub_map.names.get(card.license_name.lower())
+        if key:
+            return Declaration("other", key, _spdx_for(key, hub_map), "license_name", card.license_name)
+    if card.license_link:
+        key = hub_map.links.get(_normalise_link(card.license_link))
+        if key:
+            return Declaration("other", key, _spdx_for(key, hub_map), "license_link", card.license_name)
+    return Declaration("other", None, None, "unknown", card.license_name)
+
+
+def _spdx_for(key: str, hub_map: HubLicenseMap) -> str:
+    known = hub_map.key_to_spdx(key)
+    if known:
+        return known
+    prefix = "LicenseRef-modelclear-" if key in _custom_keys() else "LicenseRef-scancode-"
+    return prefix + key
+
+
+@lru_cache(maxsize=1)
+def _custom_keys() -> frozenset[str]:
+    from scanner.scancode_index import extra_rules_dir
+
+    return frozenset(path.stem for path in (extra_rules_dir() / "licenses").glob("*.LICENSE"))
+
+
+def _normalise_link(url: str) -> str:
+    url = url.strip()
+    for prefix in ("https://", "http://"):
+        if url.startswith(prefix):
+            url = url[len(prefix):]
+    return url.rstrip("/")
+
+
+# -- the detected side ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TextMatch:
+    """One identified license in a text; lines are 1-based in that text."""
+
+    key: str
+    spdx: str | None
+    start_line: int
+    end_line: int
+    score: float
+    coverage: float
+    name: str | None = None
+    category: str | None = None
+    kind: str = "text"  # text | notice | reference (ScanCode's rule flags)
+    tokens: int = 0  # matched tokens
+
+
+@dataclass(frozen=True)
+class TextDetection:
+    """What a text contains: identified licenses, and whether license-like text went unidentified."""
+
+    matches: tuple[TextMatch, ...] = ()
+    unidentified: bool = False
+    best_partial: str | None = None
+    via: str = "scancode"
+    words: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"matches": [asdict(m) for m in self.matches], "unidentified": self.unidentified,
+                "best_partial": self.best_partial, "words": self.words}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], via: str) -> TextDetection:
+        return cls(tuple(TextMatch(**m) for m in data["matches"]), bool(data["unidentified"]),
+                   data.get("best_partial"), via, int(data.get("words", 0)))
+
+    def as_terms_file(self) -> TextDetection:
+        """The detection for a file whose purpose is to state terms: a mere mention of a license (its title,
+        "see LICENSE-X") identifies it only when the mention is most of the file. A truncated or altered
+        license text that still carries its title is unknown, not that license."""
+        kept = tuple(m for m in self.matches if m.kind != "reference" or m.tokens * 2 >= self.words)
+        if len(kept) == len(self.matches):
+            return self
+        dropped = next(m for m in self.matches if m not in kept)
+        partial = self.best_partial or f"names {dropped.key} but is not its full text"
+        return TextDetection(kept, self.unidentified or not kept, partial if not kept else None, self.via,
+                             self.words)
+
+
+@dataclass(frozen=True)
+class IdentifySettings:
+    min_score: float
+    min_coverage: float
+    generic_keys: frozenset[str]
+    terms_files: tuple[str, ...]
+    skip_files: tuple[str, ...]
+
+    @classmethod
+    def load(cls) -> IdentifySettings:
+        data = load_yaml("rules", "identify.yml")
+        return cls(float(data["min_score"]), float(data["min_coverage"]), frozenset(data["generic_keys"]),
+                   tuple(data["terms_files"]), tuple(data["skip_files"]))
+
+    def is_terms_file(self, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name.upper(), pattern.upper()) for pattern in self.terms_files)
+
+
+def fingerprint(text: str) -> str:
+    """A hash of the text's words, lowercased: reflowing, re-quoting or re-punctuating does not change it."""
+    return hashlib.sha256(" ".join(_WORD.findall(text.lower())).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Detector:
+    """Detects licenses in texts with the fingerprint table, the disk cache, then ScanCode (lazily)."""
+
+    cache_dir: Path | None = None
+    settings: IdentifySettings = field(default_factory=IdentifySettings.load)
+    stats: dict[str, int] = field(default_factory=lambda: {"fingerprint": 0, "cache": 0, "scancode": 0})
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def detect(self, text: str) -> TextDetection:
+        known = fingerprint_table().get(fingerprint(text))
+        if known is not None:
+            self._count("fingerprint")
+            return _whole_text_detection(text, known)
+        cache_file = self._cache_file(text)
+        if cache_file is not None and cache_file.is_file():
+            try:
+                detection = TextDetection.from_json(json.loads(cache_file.read_text(encoding="utf-8")), "cache")
+                self._count("cache")
+                return detection
+            except (ValueError, KeyError, TypeError):
+                log.debug("ignoring a corrupt detection cache entry %s", cache_file)
+        self._count("scancode")
+        detection = self._scancode(text)
+        if cache_file is not None:
+            _write_atomic(cache_file, json.dumps(detection.to_json()))
+        return detection
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self.stats[what] += 1
+
+    def _cache_file(self, text: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        from scanner.scancode_index import rules_digest
+
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return self.cache_dir / "detections" / f"{CACHE_FORMAT}-{rules_digest()}" / digest[:2] / f"{digest}.json"
+
+    def _scancode(self, text: str) -> TextDetection:
+        from scanner.scancode_index import get_license_cache
+
+        license_cache = get_license_cache()
+        from licensedcode.cache import build_spdx_license_expression
+        from licensedcode.detection import detect_licenses
+
+        with _SCANCODE_LOCK:  # the index is shared; ScanCode's matcher is not documented as thread-safe
+            detections = list(detect_licenses(query_string=text))
+        kept: list[TextMatch] = []
+        unidentified = False
+        best_partial: tuple[float, str] | None = None
+        for detection in detections:
+            for match in detection.matches:
+                rule = match.rule
+                if rule.is_license_intro or rule.is_license_clue:
+                    continue
+                key = rule.license_expression
+                score, coverage = float(match.score()), float(match.coverage())
+                if set(_keys_of(key)) <= self.settings.generic_keys:
+                    unidentified = unidentified or rule.is_license_text or rule.is_license_notice
+                    continue
+                if score < self.settings.min_score or coverage < self.settings.min_coverage:
+                    unidentified = True
+                    if best_partial is None or coverage > best_partial[0]:
+                        best_partial = (coverage, f"{key} ({coverage:.0f}% of its text)")
+                    continue
+                lic = license_cache.db.get(key)
+                kind = ("text" if rule.is_license_text else "notice" if rule.is_license_notice else "reference")
+                kept.append(TextMatch(
+                    key=key, spdx=build_spdx_license_expression(key, licensing=license_cache.licensing),
+                    start_line=match.start_line, end_line=match.end_line, score=round(score, 1),
+                    coverage=round(coverage, 1), name=getattr(lic, "name", None),
+                    category=getattr(lic, "category", None), kind=kind, tokens=int(match.len())))
+        merged = _merge(kept)
+        return TextDetection(merged, unidentified and not merged,
+                             best_partial[1] if best_partial and not merged else None, "scancode",
+                             len(_WORD.findall(text)))
+
+
+_SCANCODE_LOCK = threading.Lock()
+CACHE_FORMAT = "v2"  # bump when TextDetection's JSON changes
+
+
+def _keys_of(expression: str) -> list[str]:
+    return [token for token in re.split(r"[\s()]+", expression) if token and token.upper() not in ("AND", "OR",
+                                                                                                     "WITH")]
+
+
+def _merge(matches: list[TextMatch]) -> tuple[TextMatch, ...]:
+    """One entry per license key and contiguous region: ScanCode often splits a long text into matches."""
+    merged: list[TextMatch] = []
+    for match in sorted(matches, key=lambda m: (m.key, m.start_line)):
+        last = merged[-1] if merged else None
+        if last is not None and last.key == match.key and match.start_line <= last.end_line + 3:
+            kind = "text" if "text" in (last.kind, match.kind) else "notice" if "notice" in (
+                last.kind, match.kind) else "reference"
+            merged[-1] = TextMatch(last.key, last.spdx, last.start_line, max(last.end_line, match.end_line),
+                                   min(last.score, match.score), min(last.coverage, match.coverage),
+                                   last.name, last.category, kind, last.tokens + match.tokens)
+        else:
+            merged.append(match)
+    return tuple(sorted(merged, key=lambda m: m.start_line))
+
+
+@lru_cache(maxsize=1)
+def fingerprint_table() -> dict[str, dict[str, Any]]:
+    """rules/fingerprints.yml: fingerprint -> the single license that the whole text is."""
+    data = load_yaml("rules", "fingerprints.yml") or {}
+    return {entry["fingerprint"]: entry for entry in data.get("texts", [])}
+
+
+def _whole_text_detection(text: str, known: dict[str, Any]) -> TextDetection:
+    lines = text.split("\n")
+    first = next((i for i, line in enumerate(lines, 1) if line.strip()), 1)
+    last = next((i for i in range(len(lines), 0, -1) if lines[i - 1].strip()), first)
+    words = len(_WORD.findall(text))
+    match = TextMatch(known["key"], known["spdx"], first, last, 100.0, 100.0, known.get("name"),
+                      known.get("category"), "text", words)
+    return TextDetection((match,), False, None, "fingerprint", words)
+
+
+def _write_atomic(path: Path, content: str) -> None:
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only cache only costs speed
+        log.debug("could not write detection cache %s: %s", path, exc)
+
+
+# -- one repo --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Identification:
+    licenses: tuple[LicenseHit, ...]
+    declarations: tuple[Declaration, ...]
+    unidentified_files: tuple[tuple[str, str | None], ...]  # (file, best partial match)
+
+
+def identify(repo: FetchedRepo, card: CardInfo, card_file: str, detector: Detector) -> Identification:
+    """Declared licenses (card metadata) and detected ones (files, card body, gated prompt), with evidence."""
+    declarations = tuple(resolve_declared(card))
+    hits: list[LicenseHit] = []
+    license_line = card.field_lines.get("license")
+    for declaration in declarations:
+        if declaration.key:
+            hits.append(LicenseHit(
+                key=declaration.key, spdx=declaration.spdx, source="declared", file=card_file,
+                start_line=license_line, end_line=license_line, score=None, via=declaration.via))
+    unidentified: list[tuple[str, str | None]] = []
+    for repo_file in repo.files:
+        if repo_file.text is None or repo_file.path == README:
+            continue
+        if any(fnmatch.fnmatchcase(repo_file.path, p) for p in detector.settings.skip_files):
+            continue
+        detection = detector.detect(repo_file.text)
+        if detector.settings.is_terms_file(repo_file.path):
+            detection = detection.as_terms_file()
+        hits.extend(_hits(detection.matches, "file", repo_file.path, 0))
+        if not detection.matches and detector.settings.is_terms_file(repo_file.path) and repo_file.text.strip():
+            unidentified.append((repo_file.path, detection.best_partial))
+    # The card's prose and gated prompt are scanned only when the files have not settled the question (no
+    # license file identified, or a declaration that does not resolve): each card is unique, so scanning it
+    # always would load ScanCode's index on every audit even when every license file is already known.
+    settled = any(h.source == "file" for h in hits) and all(d.key for d in declarations)
+    if not settled and card.extra_gated_prompt:
+        line = card.field_lines.get("extra_gated_prompt")
+        for match in detector.detect(card.extra_gated_prompt).matches:
+            hits.append(LicenseHit(match.key, match.spdx, "card", card_file, line, line, match.score,
+                                   name=match.name, category=match.category, via="extra_gated_prompt"))
+    if not settled and card_file == README and card.body.strip():
+        sections = license_sections(card.body) if hits else [(0, card.body)]
+        for offset, section in sections:
+            found = detector.detect(section).matches
+            hits.extend(_hits(found, "card", README, card.body_start_line - 1 + offset))
+    return Identification(tuple(hits), declarations, tuple(unidentified))
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.{0,200})$")
+_LICENSE_WORDS = re.compile(r"licen[cs]e|terms|agreement|use policy|copyright", re.IGNORECASE)
+
+
+def license_sections(body: str) -> list[tuple[int, str]]:
+    """Markdown sections whose heading speaks of licenses or terms, as (line offset, text) pairs."""
+    lines = body.split("\n")
+    sections: list[tuple[int, str]] = []
+    index = 0
+    while index < len(lines):
+        heading = _HEADING.match(lines[index])
+        if heading and _LICENSE_WORDS.search(heading.group(2)):
+            level = len(heading.group(1))
+            end = index + 1
+            while end < len(lines):
+                other = _HEADING.match(lines[end])
+                if other and len(other.group(1)) <= level:
+                    break
+                end += 1
+            sections.append((index, "\n".join(lines[index:end])))
+            index = end
+        else:
+            index += 1
+    return sections
+
+
+def _hits(matches: Iterable[TextMatch], source: str, file: str, offset: int) -> list[LicenseHit]:
+    return [LicenseHit(m.key, m.spdx, source, file, m.start_line + offset, m.end_line + offset, m.score,
+                       name=m.name, category=m.category) for m in matches]
