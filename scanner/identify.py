@@ -17,7 +17,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -294,6 +294,10 @@ class Detector:
                     start_line=match.start_line, end_line=match.end_line, score=round(score, 1),
                     coverage=round(coverage, 1), name=getattr(lic, "name", None),
                     category=getattr(lic, "category", None), kind=kind, tokens=int(match.len())))
+        # ScanCode can count a line past the end (a text ending in a no-break space); evidence must exist.
+        last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+        kept = [replace(m, start_line=min(m.start_line, last_line), end_line=min(m.end_line, last_line))
+                for m in kept]
         merged = _merge(kept)
         return TextDetection(merged, unidentified and not merged,
                              best_partial[1] if best_partial and not merged else None, "scancode",
@@ -301,7 +305,7 @@ class Detector:
 
 
 _SCANCODE_LOCK = threading.Lock()
-CACHE_FORMAT = "v2"  # bump when TextDetection's JSON changes
+CACHE_FORMAT = "v3"  # bump when TextDetection's JSON changes
 
 
 def _keys_of(expression: str) -> list[str]:

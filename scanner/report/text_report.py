@@ -46,6 +46,15 @@ def _model_lines(model: ModelReport, paint) -> list[str]:  # type: ignore[no-unt
     lines.append(f"  declared license: {license_text}")
     if declared.license_link:
         lines.append(f"  license link: {declared.license_link}")
+    for hit in model.licenses:
+        where = hit.file or ""
+        if hit.start_line:
+            where += f":{hit.start_line}" + (f"-{hit.end_line}" if hit.end_line and hit.end_line != hit.start_line
+                                             else "")
+        score = f" {hit.score:g}%" if hit.score is not None else ""
+        via = f" via {hit.via}" if hit.via and hit.via != "license" else ""
+        lines.extend(textwrap.wrap(f"{hit.key} [{hit.source}{via}] {where}{score}", WIDTH,
+                                   initial_indent="  license: ", subsequent_indent="           "))
     if model.message:
         lines.extend(textwrap.wrap(model.message, WIDTH, initial_indent="  note: ", subsequent_indent="        "))
     for parent in model.parents:
