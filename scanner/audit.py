@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from scanner.card import card_from_metadata, parse_card
-from scanner.identify import Declaration, Detector, Identification, hub_license_map, identify
+from scanner.identify import Declaration, Detector, Identification, expression_keys, hub_license_map, identify
 from scanner.lineage import declared_parents
 from scanner.models import (
     AuditResult,
@@ -135,7 +135,7 @@ def _identity_findings(repo: FetchedRepo, card_file: str, found: Identification,
     in_files = [hit for hit in found.licenses if hit.source == "file"]
     if declared and in_files:
         hub_map = hub_license_map()
-        file_keys = {key for hit in in_files for key in _expression_keys(hit.key)}
+        file_keys = {key for hit in in_files for key in expression_keys(hit.key)}
         for hit in declared:
             if not hub_map.accepted_keys(hit.key) & file_keys:
                 shown = in_files[0]
@@ -162,11 +162,6 @@ def _why_unknown(declarations: tuple[Declaration, ...]) -> str:
         label = d.declared + (f" ({d.name})" if d.name and d.name != d.declared else "")
         parts.append(f"license: {label} {reasons.get(d.via, d.via)}")
     return "; ".join(parts) + ", and no license text was identified in its files or card"
-
-
-def _expression_keys(expression: str) -> set[str]:
-    return {token for token in expression.replace("(", " ").replace(")", " ").split()
-            if token.upper() not in ("AND", "OR", "WITH")}
 
 
 def _first_line(repo: FetchedRepo, file: str | None, line: int | None = None) -> str | None:

@@ -56,13 +56,27 @@ class HubLicenseMap:
                 return entry.spdx
         return None
 
-    def accepted_keys(self, key: str) -> set[str]:
-        """Keys that agree with a declared key: itself plus the companions its Hub entry accepts."""
-        keys = {key}
+    def accepted_keys(self, expression: str) -> set[str]:
+        """Keys that agree with a declared key or expression: its keys plus the companions their entries accept."""
+        keys = expression_keys(expression)
         for entry in self.licenses.values():
-            if entry.scancode == key:
+            if entry.scancode in keys:
                 keys.update(entry.accepts)
         return keys
+
+    def by_spdx(self, spdx_id: str) -> HubLicense | None:
+        lowered = spdx_id.lower()
+        return next((e for e in self.licenses.values() if e.spdx and e.spdx.lower() == lowered), None)
+
+
+def expression_keys(expression: str) -> set[str]:
+    """The license keys of a ScanCode or SPDX license expression (parsed with license-expression)."""
+    from license_expression import ExpressionError, Licensing
+
+    try:
+        return set(Licensing().license_keys(expression))
+    except ExpressionError:
+        return {expression}
 
 
 @lru_cache(maxsize=1)
@@ -99,7 +113,7 @@ def resolve_declared(card: CardInfo) -> list[Declaration]:
     for hub_id in card.licenses:
         entry = hub_map.licenses.get(hub_id)
         if entry is None:
-            resolved.append(Declaration(hub_id, None, None, "unmapped"))
+            resolved.append(_resolve_spdx_expression(hub_id, hub_map))
         elif entry.hub_id == "other":
             resolved.append(_resolve_other(card, hub_map))
         elif entry.unknown:
@@ -111,6 +125,28 @@ def resolve_declared(card: CardInfo) -> list[Declaration]:
         else:
             resolved.append(Declaration(hub_id, entry.scancode, entry.spdx, "license", entry.name))
     return resolved
+
+
+def _resolve_spdx_expression(value: str, hub_map: HubLicenseMap) -> Declaration:
+    """Cards sometimes carry an SPDX expression ("Apache-2.0 OR MIT") instead of a Hub id: resolve it when
+    every license in it is one the Hub map knows; anything else stays unmapped."""
+    from license_expression import ExpressionError, get_spdx_licensing
+
+    licensing = get_spdx_licensing()
+    try:
+        parsed = licensing.parse(value, validate=False)
+    except ExpressionError:
+        return Declaration(value, None, None, "unmapped")
+    if parsed is None:
+        return Declaration(value, None, None, "unmapped")
+    expression = str(parsed)
+    spdx = expression
+    for symbol in licensing.license_symbols(parsed):
+        entry = hub_map.by_spdx(str(symbol.key))
+        if entry is None or entry.scancode is None:
+            return Declaration(value, None, None, "unmapped")
+        expression = re.sub(rf"(?<![\w.+-]){re.escape(str(symbol.key))}(?![\w.+-])", entry.scancode, expression)
+    return Declaration(value, expression, spdx, "spdx-expression")
 
 
 def _resolve_other(card: CardInfo, hub_map: HubLicenseMap) -> Declaration:
@@ -279,7 +315,7 @@ class Detector:
                     continue
                 key = rule.license_expression
                 score, coverage = float(match.score()), float(match.coverage())
-                if set(_keys_of(key)) <= self.settings.generic_keys:
+                if expression_keys(key) <= self.settings.generic_keys:
                     unidentified = unidentified or rule.is_license_text or rule.is_license_notice
                     continue
                 if score < self.settings.min_score or coverage < self.settings.min_coverage:
@@ -306,11 +342,6 @@ class Detector:
 
 _SCANCODE_LOCK = threading.Lock()
 CACHE_FORMAT = "v3"  # bump when TextDetection's JSON changes
-
-
-def _keys_of(expression: str) -> list[str]:
-    return [token for token in re.split(r"[\s()]+", expression) if token and token.upper() not in ("AND", "OR",
-                                                                                                     "WITH")]
 
 
 def _merge(matches: list[TextMatch]) -> tuple[TextMatch, ...]:

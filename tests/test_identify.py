@@ -192,3 +192,17 @@ def test_disk_cache_answers_the_second_time(tmp_path: Path) -> None:
     assert first.via == "scancode" and second.via == "cache"
     assert first.matches == second.matches
     assert detector.stats == {"fingerprint": 0, "cache": 1, "scancode": 1}
+
+
+@pytest.mark.parametrize(
+    ("value", "key", "spdx"),
+    [("Apache-2.0 OR MIT", "apache-2.0 OR mit", "Apache-2.0 OR MIT"),
+     ("cc-by-nc-4.0 AND CC-BY-SA-4.0", "cc-by-nc-4.0 AND cc-by-sa-4.0", "CC-BY-NC-4.0 AND CC-BY-SA-4.0"),
+     ("GPL-3.0-only WITH Classpath-exception-2.0", None, None),
+     ("not ( an expression", None, None)],
+)
+def test_spdx_expression_in_the_license_field(value: str, key: str | None, spdx: str | None) -> None:
+    card = parse_card(f"---\nlicense: {value}\n---\n")
+    (declaration,) = resolve_declared(card)
+    assert (declaration.key, declaration.spdx) == (key, spdx)
+    assert declaration.via == ("spdx-expression" if key else "unmapped")
