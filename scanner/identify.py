@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from scanner.cachefiles import write_atomic
 from scanner.models import CardInfo, FetchedRepo, LicenseHit
 from scanner.resources import load_yaml
 
@@ -281,7 +282,7 @@ class Detector:
         self._count("scancode")
         detection = self._scancode(text)
         if cache_file is not None:
-            _write_atomic(cache_file, json.dumps(detection.to_json()))
+            write_atomic(cache_file, json.dumps(detection.to_json()).encode("utf-8"))
         return detection
 
     def _count(self, what: str) -> None:
@@ -375,20 +376,6 @@ def _whole_text_detection(text: str, known: dict[str, Any]) -> TextDetection:
     match = TextMatch(known["key"], known["spdx"], first, last, 100.0, 100.0, known.get("name"),
                       known.get("category"), "text", words)
     return TextDetection((match,), False, None, "fingerprint", words)
-
-
-def _write_atomic(path: Path, content: str) -> None:
-    import os
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except OSError as exc:  # a read-only cache only costs speed
-        log.debug("could not write detection cache %s: %s", path, exc)
 
 
 # -- one repo --------------------------------------------------------------------------------------------

@@ -13,11 +13,11 @@ import hashlib
 import logging
 import os
 import pickle  # our own index file, written by this module; never a file from a repo
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
+from scanner.cachefiles import write_atomic
 from scanner.report.common import scancode_version
 from scanner.resources import data_folder
 
@@ -112,11 +112,4 @@ def _load(path: Path) -> Any:
 
 
 def _save(cache: Any, path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)  # atomic: concurrent processes never read a half-written index
-    except OSError as exc:
-        log.warning("could not save the index cache at %s: %s", path, exc)
+    write_atomic(path, pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL))
