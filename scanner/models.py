@@ -161,6 +161,20 @@ class LicenseHit:
 
 
 @dataclass(frozen=True)
+class Clause:
+    """One obligation or restriction read from a license text, with the exact quote that says it."""
+
+    kind: str
+    value: Mapping[str, Any] | None
+    license: str | None
+    file: str
+    start_line: int
+    end_line: int
+    quote: str
+    rule: str = ""
+
+
+@dataclass(frozen=True)
 class Evidence:
     file: str | None = None
     start_line: int | None = None

@@ -1,0 +1,334 @@
+"""Clause extraction: what a license demands, read from its text by rules in rules/clauses/ (DESIGN section 4).
+
+The engine knows no license. Each rules/clauses/<kind>.yml holds RE2 patterns (linear time: hostile text
+cannot stall it), negative patterns, and the name of a value parser; values (thresholds, prefixes,
+jurisdictions) are read from the matched words, so an unseen license saying "250 million monthly active
+users" yields 250000000. Text is split into sentences with their line span; patterns run on a normalised
+copy (straight quotes, folded whitespace), and the evidence quote is the sentence exactly as the file has it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import re2  # type: ignore[import-untyped]
+
+from scanner.errors import ResourceError
+from scanner.models import Clause
+from scanner.resources import data_folder, load_yaml
+
+MAX_SENTENCE_CHARS = 4000
+MAX_TEXT_CHARS = 2_000_000
+_MACRO = re.compile(r"<<([A-Z_]+)>>")
+_ABBREVIATIONS = frozenset({"e.g", "i.e", "inc", "ltd", "co", "corp", "no", "sec", "v", "vs", "u.s", "etc", "st",
+                            "mr", "ms", "dr", "art", "para", "cf", "approx", "llc", "s.a", "n.v", "gmbh"})
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
+                         "\u00a0": " ", "\u2009": " ", "\u202f": " "})
+_LIST_ITEM = re.compile(r"^\s{0,8}(?:[-*•]\s|\d{1,3}[.)]\s|\(?[a-z]{1,3}\)\s|[A-Z][.)]\s|#{1,6}\s)")
+
+
+@dataclass(frozen=True)
+class ClauseRule:
+    id: str
+    kind: str
+    patterns: tuple[Any, ...]
+    negatives: tuple[Any, ...]
+    value: str | None
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    kind: str
+    finding: str | None
+    restrictive: bool
+    aliases: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    start_line: int
+    end_line: int
+    text: str  # exactly as in the source
+    normalized: str
+
+
+class ClauseEngine:
+    """Runs every rule of rules/clauses over a text's sentences. Built once per process (see ``engine``)."""
+
+    def __init__(self, rules: tuple[ClauseRule, ...], kinds: Mapping[str, KindInfo]) -> None:
+        self.rules = rules
+        self.kinds = dict(kinds)
+
+    @classmethod
+    def load(cls) -> ClauseEngine:
+        macros = {name: f"(?:{body})" for name, body in (load_yaml("rules", "clauses/_macros.yml") or {}).items()}
+        rules: list[ClauseRule] = []
+        kinds: dict[str, KindInfo] = {}
+        folder = data_folder("rules").joinpath("clauses")
+        for node in sorted(folder.iterdir(), key=lambda n: n.name):
+            if not node.name.endswith(".yml") or node.name.startswith("_"):
+                continue
+            data = load_yaml("rules", f"clauses/{node.name}")
+            kind = data["kind"]
+            kinds[kind] = KindInfo(kind, data.get("finding"), bool(data.get("restrictive")),
+                                   {str(k): str(v) for k, v in (data.get("aliases") or {}).items()})
+            for raw in data["rules"]:
+                rules.append(ClauseRule(
+                    id=f"{kind}/{raw['id']}", kind=kind,
+                    patterns=tuple(_compile(p, macros, node.name) for p in raw["patterns"]),
+                    negatives=tuple(_compile(p, macros, node.name) for p in raw.get("not") or ()),
+                    value=data.get("value")))
+        return cls(tuple(rules), kinds)
+
+    def extract(self, text: str, file: str, license_key: str | None = None,
+                line_offset: int = 0) -> list[Clause]:
+        """Clauses found in ``text``; one per (kind, value), at its first occurrence."""
+        found: dict[tuple[str, str], Clause] = {}
+        for sentence in sentences(text[:MAX_TEXT_CHARS]):
+            for rule in self.rules:
+                match = next((m for p in rule.patterns if (m := p.search(sentence.normalized))), None)
+                if match is None or any(n.search(sentence.normalized) for n in rule.negatives):
+                    continue
+                value = VALUE_PARSERS[rule.value](match) if rule.value else None
+                if rule.value and value is None:
+                    continue
+                if value and self.kinds[rule.kind].aliases:
+                    value = _spell_out(value, self.kinds[rule.kind].aliases)
+                key = (rule.kind, repr(sorted(value.items())) if value else "")
+                if key not in found:
+                    found[key] = Clause(
+                        kind=rule.kind, value=value, license=license_key, file=file,
+                        start_line=sentence.start_line + line_offset, end_line=sentence.end_line + line_offset,
+                        quote=sentence.text, rule=rule.id)
+        return sorted(found.values(), key=lambda c: (c.start_line or 0, c.kind))
+
+
+def _spell_out(value: dict[str, Any], aliases: Mapping[str, str]) -> dict[str, Any]:
+    """Replace a value that is exactly an alias (PRC, US, UK) with what it stands for."""
+    return {key: aliases.get(item, item) if isinstance(item, str) else item for key, item in value.items()}
+
+
+@lru_cache(maxsize=1)
+def engine() -> ClauseEngine:
+    return ClauseEngine.load()
+
+
+def _compile(pattern: str, macros: Mapping[str, str], origin: str) -> Any:
+    expanded = _MACRO.sub(lambda m: macros[m.group(1)], pattern)
+    try:
+        return re2.compile(expanded)
+    except Exception as exc:  # re2.error: a broken shipped rule is a broken installation
+        raise ResourceError(f"rules/clauses/{origin}: pattern does not compile in RE2: {pattern[:80]}") from exc
+
+
+# -- sentences --------------------------------------------------------------------------------------------
+def normalize(text: str) -> str:
+    """Straight quotes, no markdown emphasis, one space between words: what the patterns are written for."""
+    text = text.translate(_QUOTES).replace("**", "").replace("__", "")
+    return " ".join(text.split())
+
+
+def sentences(text: str) -> Iterator[Sentence]:
+    """Split a text into sentences with 1-based line spans: at blank lines, list items and headings, and
+    after . ; ! ? followed by a capital, a digit, a quote or a bracket (not after an abbreviation)."""
+    line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+
+    def line_of(offset: int) -> int:
+        return bisect.bisect_right(line_starts, offset)
+
+    for start, end in _spans(text, line_starts):
+        raw = text[start:end]
+        stripped_start = start + (len(raw) - len(raw.lstrip()))
+        stripped_end = start + len(raw.rstrip())
+        if stripped_end <= stripped_start:
+            continue
+        chunk = text[stripped_start:stripped_end]
+        normalized = normalize(chunk)
+        if not any(ch.isalpha() for ch in normalized):
+            continue
+        yield Sentence(stripped_start, stripped_end, line_of(stripped_start), line_of(stripped_end - 1), chunk,
+                       normalized)
+
+
+def _spans(text: str, line_starts: list[int]) -> Iterator[tuple[int, int]]:
+    """Sentence boundaries as (start, end) offsets; every piece is at most MAX_SENTENCE_CHARS long."""
+    start = 0
+    boundaries: list[int] = []
+    for index, line_start in enumerate(line_starts):
+        line_end = line_starts[index + 1] - 1 if index + 1 < len(line_starts) else len(text)
+        line = text[line_start:line_end]
+        if not line.strip() or _LIST_ITEM.match(line):
+            boundaries.append(line_start)
+        if not line.strip():
+            boundaries.append(line_end)
+        boundaries.extend(_sentence_ends(text, line_start, line_end))
+    for boundary in sorted(set(boundaries)):
+        if boundary <= start:
+            continue
+        yield from _capped(start, boundary)
+        start = boundary
+    if start < len(text):
+        yield from _capped(start, len(text))
+
+
+def _capped(start: int, end: int) -> Iterator[tuple[int, int]]:
+    while end - start > MAX_SENTENCE_CHARS:
+        yield start, start + MAX_SENTENCE_CHARS
+        start += MAX_SENTENCE_CHARS
+    yield start, end
+
+
+def _sentence_ends(text: str, line_start: int, line_end: int) -> Iterator[int]:
+    for position in range(line_start, line_end):
+        if text[position] not in ".;!?":
+            continue
+        after = position + 1
+        while after < len(text) and text[after] in "\"'”’)]*":
+            after += 1
+        if after >= len(text) or not text[after].isspace():
+            continue
+        following = after
+        while following < len(text) and text[following] in " \t\r\n":
+            following += 1
+        if following < len(text) and not (text[following].isupper() or text[following].isdigit()
+                                           or text[following] in "\"“(['‘*-•#"):
+            continue
+        if text[position] == "." and _is_abbreviation(text, position):
+            continue
+        yield after
+
+
+def _is_abbreviation(text: str, position: int) -> bool:
+    word_start = position
+    while word_start > 0 and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
+        word_start -= 1
+    word = text[word_start:position].lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+# -- values ------------------------------------------------------------------------------------------------
+_SCALES = {"thousand": 10**3, "k": 10**3, "million": 10**6, "m": 10**6, "mm": 10**6, "billion": 10**9,
+           "bn": 10**9, "b": 10**9}
+_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+          "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "twenty-five": 25,
+          "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+          "hundred": 100}
+
+
+def parse_number(text: str) -> int | None:
+    """'700 million' -> 700000000, '100,000,000', '1.5 billion', '5M', 'two hundred fifty million'."""
+    words = text.lower().replace(",", "").split()
+    if not words:
+        return None
+    scale = 1
+    if words[-1] in _SCALES:
+        scale = _SCALES[words.pop()]
+    elif re.fullmatch(r"\d+(?:\.\d+)?[kmb]|\d+(?:\.\d+)?(?:mm|bn)", words[-1]):
+        unit = re.sub(r"[\d.]+", "", words[-1])
+        scale, words[-1] = _SCALES[unit], words[-1][: -len(unit)]
+    if len(words) == 1 and re.fullmatch(r"\d+(?:\.\d+)?", words[0]):
+        return round(float(words[0]) * scale)
+    total = 0
+    for word in " ".join(words).replace("-", " - ").split():
+        if word in ("-", "and"):
+            continue
+        if word == "hundred":
+            total = max(total, 1) * 100
+        elif word in _WORDS:
+            total += _WORDS[word]
+        elif word == "twenty-five":
+            total += 25
+        else:
+            return None
+    return total * scale if total else None
+
+
+_METRICS = (("daily", "daily_active_users"), ("dau", "daily_active_users"), ("weekly", "weekly_active_users"),
+            ("wau", "weekly_active_users"), ("monthly", "monthly_active_users"), ("mau", "monthly_active_users"),
+            ("registered", "registered_users"))
+_CURRENCIES = (("€", "EUR"), ("eur", "EUR"), ("£", "GBP"), ("gbp", "GBP"), ("pound", "GBP"), ("¥", "JPY"),
+               ("yen", "JPY"), ("rmb", "CNY"), ("cny", "CNY"), ("yuan", "CNY"), ("renminbi", "CNY"),
+               ("chf", "CHF"), ("krw", "KRW"), ("won", "KRW"), ("inr", "INR"), ("$", "USD"), ("usd", "USD"),
+               ("dollar", "USD"))
+
+
+def _comparison(word: str | None) -> str:
+    lowered = (word or "").lower()
+    return "below" if any(w in lowered for w in ("less", "fewer", "below", "under", "not exceeding", "up to")) \
+        else "above"
+
+
+def _user_threshold(match: Any) -> dict[str, Any] | None:
+    limit = parse_number(match.group("amount"))
+    if not limit:
+        return None
+    metric_text = match.group("metric").lower()
+    metric = next((name for word, name in _METRICS if word in metric_text), "users")
+    return {"limit": limit, "metric": metric, "comparison": _comparison(match.group("cmp"))}
+
+
+def _revenue_threshold(match: Any) -> dict[str, Any] | None:
+    limit = parse_number(match.group("amount"))
+    if not limit:
+        return None
+    currency_text = " ".join(filter(None, (match.group("cur1"), match.group("cur2")))).lower()
+    currency = next((code for word, code in _CURRENCIES if word in currency_text), None)
+    period = (match.group("period") or "").lower()
+    period = {"annualized": "annual", "yearly": "annual"}.get(period, period) or None
+    return {"limit": limit, "currency": currency, "period": period, "comparison": _comparison(match.group("cmp"))}
+
+
+def _quoted_text(match: Any) -> dict[str, Any]:
+    text = _group(match, "text")
+    return {"text": text.strip()} if text else {}
+
+
+def _naming(match: Any) -> dict[str, Any] | None:
+    prefix, includes = _group(match, "prefix"), _group(match, "includes")
+    if prefix:
+        return {"prefix": prefix.strip()}
+    if includes:
+        return {"includes": includes.strip()}
+    return None
+
+
+_TRAILERS = re.compile(r"\s+(?:without regard|excluding|exclusive of|notwithstanding|as applied|applicable to|"
+                       r"and the un convention|and any|regardless|except)\b.*$", re.IGNORECASE)
+
+
+def _jurisdiction(match: Any) -> dict[str, Any] | None:
+    value = _TRAILERS.sub("", match.group("jurisdiction")).strip(" ,")
+    return {"jurisdiction": value} if len(value) >= 2 else None
+
+
+def _territory(match: Any) -> dict[str, Any] | None:
+    raw = _TRAILERS.sub("", match.group("territory"))
+    parts = re.split(r",|\band\b|\bor\b", raw, flags=re.IGNORECASE)
+    places = [re.sub(r"^(?:the)\s+", "", p.strip(), flags=re.IGNORECASE) for p in parts]
+    places = [p for p in places if p and len(p) <= 60]
+    return {"excluded": places} if places else None
+
+
+def _group(match: Any, name: str) -> str | None:
+    try:
+        value = match.group(name)
+    except (IndexError, KeyError):
+        return None
+    return str(value) if value else None
+
+
+VALUE_PARSERS: dict[str, Callable[[Any], dict[str, Any] | None]] = {
+    "user_threshold": _user_threshold,
+    "revenue_threshold": _revenue_threshold,
+    "quoted_text": _quoted_text,
+    "naming": _naming,
+    "jurisdiction": _jurisdiction,
+    "territory": _territory,
+}
