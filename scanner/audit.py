@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from scanner.card import card_from_metadata, parse_card
+from scanner.clauses import clauses_for_model, engine
 from scanner.identify import Declaration, Detector, Identification, expression_keys, hub_license_map, identify
 from scanner.lineage import declared_parents
 from scanner.models import (
     AuditResult,
     CardInfo,
+    Clause,
     DeclaredLicense,
     Evidence,
     FetchedRepo,
@@ -103,10 +105,12 @@ def examine(repo: FetchedRepo, role: Role, path: tuple[str, ...], policy: Policy
     identification = identify(repo, card, card_file, detector)
     if repo.status is Status.OK or card.has_front_matter:
         findings.extend(_identity_findings(repo, card_file, identification, policy, path))
+    clauses = clauses_for_model(repo, card, card_file, identification.licenses, detector.settings.is_terms_file)
+    findings.extend(_clause_findings(model_id, clauses, policy, path))
 
     report = ModelReport(
         id=model_id, kind=repo.ref.kind, role=role, status=repo.status, source=repo.source,
-        revision=repo.revision, declared=declared, licenses=identification.licenses,
+        revision=repo.revision, declared=declared, licenses=identification.licenses, clauses=clauses,
         parents=declared_parents(card, repo), datasets=card.datasets,
         files=tuple(f.path for f in repo.files if f.text is not None),
         message="; ".join(p.message for p in repo.problems if p.status is repo.status) or None,
@@ -145,6 +149,27 @@ def _identity_findings(repo: FetchedRepo, card_file: str, found: Identification,
                     + ", ".join(f"{h.key} ({h.file}:{h.start_line}-{h.end_line})" for h in in_files),
                     Evidence(file=shown.file, start_line=shown.start_line,
                              quote=_first_line(repo, shown.file, shown.start_line))))
+    return findings
+
+
+def _clause_findings(model_id: str, clauses: tuple[Clause, ...], policy: Policy, path: tuple[str, ...]
+                     ) -> list[Finding | None]:
+    """One finding per restrictive clause kind and license, citing the first clause that says it."""
+    kinds = engine().kinds
+    findings: list[Finding | None] = []
+    seen: set[tuple[str, str | None, str]] = set()
+    for clause in clauses:
+        info = kinds[clause.kind]
+        if not info.finding:
+            continue
+        key = (clause.kind, clause.license, repr(sorted((clause.value or {}).items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        where = clause.license or "unidentified terms"
+        findings.append(policy.finding(
+            info.finding, model_id, path, f"{where}: {info.describe(clause.value)}",
+            Evidence(file=clause.file, start_line=clause.start_line, quote=clause.quote)))
     return findings
 
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-import re2  # type: ignore[import-untyped]
+import re2
 
 from scanner.errors import ResourceError
-from scanner.models import Clause
+from scanner.models import CardInfo, Clause, FetchedRepo, LicenseHit
 from scanner.resources import data_folder, load_yaml
 
 MAX_SENTENCE_CHARS = 4000
@@ -47,6 +47,24 @@ class KindInfo:
     finding: str | None
     restrictive: bool
     aliases: Mapping[str, str]
+    message: str
+
+    def describe(self, value: Mapping[str, Any] | None) -> str:
+        """The kind's message template filled with the clause's value (rules/clauses/<kind>.yml)."""
+        fields: dict[str, Any] = {"naming": "", "text": "", "excluded": "", "jurisdiction": "", "limit": 0,
+                                  "metric": "users", "currency": "", "period": ""}
+        for key, item in (value or {}).items():
+            fields[key] = ", ".join(item) if isinstance(item, list) else item
+        if value and "prefix" in value:
+            fields["naming"] = f'names must begin with "{value["prefix"]}"'
+        elif value and "includes" in value:
+            fields["naming"] = f'names must include "{value["includes"]}"'
+        fields["metric"] = str(fields["metric"]).replace("_", " ")
+        fields["period"] = fields["period"] or "yearly or monthly"
+        try:
+            return self.message.format(**fields)
+        except (KeyError, ValueError, IndexError):
+            return self.message
 
 
 @dataclass(frozen=True)
@@ -78,7 +96,8 @@ class ClauseEngine:
             data = load_yaml("rules", f"clauses/{node.name}")
             kind = data["kind"]
             kinds[kind] = KindInfo(kind, data.get("finding"), bool(data.get("restrictive")),
-                                   {str(k): str(v) for k, v in (data.get("aliases") or {}).items()})
+                                   {str(k): str(v) for k, v in (data.get("aliases") or {}).items()},
+                                   str(data.get("message") or kind))
             for raw in data["rules"]:
                 rules.append(ClauseRule(
                     id=f"{kind}/{raw['id']}", kind=kind,
@@ -126,6 +145,70 @@ def _compile(pattern: str, macros: Mapping[str, str], origin: str) -> Any:
         return re2.compile(expanded)
     except Exception as exc:  # re2.error: a broken shipped rule is a broken installation
         raise ResourceError(f"rules/clauses/{origin}: pattern does not compile in RE2: {pattern[:80]}") from exc
+
+
+# -- which texts of a model are read ----------------------------------------------------------------------
+README = "README.md"
+LINEAGE_FILES = frozenset({"config.json", "adapter_config.json"})
+
+
+def clauses_for_model(repo: FetchedRepo, card: CardInfo, card_file: str, licenses: tuple[LicenseHit, ...],
+                      is_terms_file: Callable[[str], bool]) -> tuple[Clause, ...]:
+    """Clauses from every text that carries the model's terms, each tied to the license it belongs to.
+
+    Read: files with an identified license and terms files (LICENSE*, USE_POLICY*, ...) even when
+    unidentified (an unseen custom license is exactly what must be read); the gated prompt; and, for a
+    declared license whose text the repo does not let us read, the license's reference text, cited as
+    ``license:<key>``.
+    """
+    run = engine()
+    found: list[Clause] = []
+    keys_with_text: set[str] = set()
+    seen: set[tuple[str, str]] = set()
+
+    def add(clauses: list[Clause]) -> None:
+        # The gated prompt and reference texts often repeat a license file: a clause already evidenced in
+        # an earlier text (files come first) is not listed again; one text's own clauses are never merged.
+        new = [c for c in clauses if _identity(c) not in seen]
+        seen.update(_identity(c) for c in new)
+        found.extend(new)
+
+    for repo_file in repo.files:
+        if repo_file.text is None or repo_file.path == README or repo_file.path in LINEAGE_FILES:
+            continue
+        hits = [h for h in licenses if h.source == "file" and h.file == repo_file.path]
+        if not hits and not is_terms_file(repo_file.path):
+            continue
+        keys_with_text.update(h.key for h in hits)
+        found.extend(_attach_license(c, hits) for c in run.extract(repo_file.text, repo_file.path))
+    seen.update(_identity(c) for c in found)
+    if card.extra_gated_prompt:
+        prompt_hits = [h for h in licenses if h.via == "extra_gated_prompt"]
+        keys_with_text.update(h.key for h in prompt_hits)
+        add([_attach_license(c, prompt_hits)
+             for c in run.extract(card.extra_gated_prompt, f"{card_file}#extra_gated_prompt")])
+    from scanner.scancode_index import reference_text
+
+    for hit in licenses:
+        if hit.source != "declared" or hit.key in keys_with_text:
+            continue
+        keys_with_text.add(hit.key)
+        text = reference_text(hit.key)
+        if text:
+            add([replace(c, license=hit.key) for c in run.extract(text, f"license:{hit.key}")])
+    return tuple(found)
+
+
+def _identity(clause: Clause) -> tuple[str, str]:
+    return clause.kind, repr(sorted((clause.value or {}).items()))
+
+
+def _attach_license(clause: Clause, hits: list[LicenseHit]) -> Clause:
+    """The license a clause belongs to: the identified license whose lines contain it, else the text's first."""
+    for hit in hits:
+        if hit.start_line and hit.end_line and hit.start_line <= clause.start_line <= hit.end_line:
+            return replace(clause, license=hit.key)
+    return replace(clause, license=hits[0].key if hits else None)
 
 
 # -- sentences --------------------------------------------------------------------------------------------

@@ -205,6 +205,7 @@ class ModelReport:
     revision: str | None = None
     declared: DeclaredLicense = DeclaredLicense()
     licenses: tuple[LicenseHit, ...] = ()
+    clauses: tuple[Clause, ...] = ()
     parents: tuple[Parent, ...] = ()
     datasets: tuple[str, ...] = ()
     files: tuple[str, ...] = ()

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import pickle  # our own index file, written by this module; never a file from a repo
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,30 @@ def cache_root() -> Path:
 
 def extra_rules_dir() -> Path:
     return Path(str(data_folder("rules").joinpath("scancode")))
+
+
+_KEY = re.compile(r"[a-z0-9][a-z0-9.+_-]{0,120}")
+
+
+def reference_text(key: str) -> str | None:
+    """A license's own text, from rules/scancode/licenses or ScanCode's LicenseDB files (no index needed).
+
+    Used to read a declared license's clauses when the repo's own copy cannot be read (gated repos, cards
+    without a LICENSE file). The text is what follows the .LICENSE file's YAML front matter.
+    """
+    if not _KEY.fullmatch(key):
+        return None
+    from importlib.resources import files
+
+    for folder in (extra_rules_dir() / "licenses", files("licensedcode").joinpath("data").joinpath("licenses")):
+        node = folder.joinpath(f"{key}.LICENSE")
+        if node.is_file():
+            text = node.read_text(encoding="utf-8")
+            if text.startswith("---"):
+                parts = text.split("\n---\n", 1)
+                text = parts[1] if len(parts) == 2 else ""
+            return text.lstrip("\n") or None
+    return None
 
 
 def rules_digest() -> str:

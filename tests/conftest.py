@@ -20,6 +20,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 HUB_ROOT = FIXTURES / "hub"
 REPO_ROOT = Path(__file__).parent.parent
 LICENSES = FIXTURES / "licenses"
+REPORTS: list[str] = []  # tables that tests compute (e.g. clause recall), printed at the end of the run
 
 # The extended ScanCode index (~1 minute to build) and detection caches live here for the whole run, and
 # across local runs; CI starts from a clean clone, so it builds once per run.
@@ -71,3 +72,10 @@ def run_console_script(args: list[str], env: dict[str, str],
     full_env.update(env)
     command = [sys.executable, "-m", "scanner", *args]
     return subprocess.run(command, capture_output=True, text=True, env=full_env, cwd=cwd or REPO_ROOT, timeout=300)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the measurement tables some tests compute, so every run (and CI's log) shows them."""
+    for report in REPORTS:
+        terminalreporter.write_sep("-", "measured")
+        terminalreporter.write_line(report)

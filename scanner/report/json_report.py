@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scanner.models import AuditResult, Finding, LicenseHit, ModelReport
+from scanner.models import AuditResult, Clause, Finding, LicenseHit, ModelReport
 from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, tool_info
 
 SCHEMA_VERSION = "1"
@@ -47,7 +47,7 @@ def _model(model: ModelReport) -> dict[str, Any]:
         },
         "files": list(model.files),
         "licenses": [_license(hit) for hit in model.licenses],
-        "clauses": [],
+        "clauses": [_clause(clause) for clause in model.clauses],
         "parents": [{"id": parent.id, "relation": parent.relation.value} for parent in model.parents],
         "datasets": list(model.datasets),
     }
@@ -65,6 +65,19 @@ def _license(hit: LicenseHit) -> dict[str, Any]:
         "name": hit.name,
         "category": hit.category,
         "via": hit.via,
+    }
+
+
+def _clause(clause: Clause) -> dict[str, Any]:
+    return {
+        "kind": clause.kind,
+        "value": dict(clause.value) if clause.value else None,
+        "license": clause.license,
+        "file": clause.file,
+        "start_line": clause.start_line,
+        "end_line": clause.end_line,
+        "quote": clause.quote,
+        "rule": clause.rule,
     }
 
 

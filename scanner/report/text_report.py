@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
+from typing import Any
 
 from scanner.models import AuditResult, Finding, ModelReport, Severity, Status
 from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, tool_info
 
 WIDTH = 80
+QUOTE_CHARS = 160
 _COLORS = {"error": "31", "warning": "33", "info": "36", "fail": "1;31", "pass": "1;32"}
 
 
@@ -55,6 +58,16 @@ def _model_lines(model: ModelReport, paint) -> list[str]:  # type: ignore[no-unt
         via = f" via {hit.via}" if hit.via and hit.via != "license" else ""
         lines.extend(textwrap.wrap(f"{hit.key} [{hit.source}{via}] {where}{score}", WIDTH,
                                    initial_indent="  license: ", subsequent_indent="           "))
+    for clause in model.clauses:
+        where = f"{clause.file}:{clause.start_line}"
+        value = _value_text(clause.value)
+        lines.extend(textwrap.wrap(f"{clause.kind}{value} [{clause.license or 'unidentified'}] {where}", WIDTH,
+                                   initial_indent="  clause: ", subsequent_indent="          "))
+        quote = " ".join(clause.quote.split())
+        if len(quote) > QUOTE_CHARS:
+            quote = quote[:QUOTE_CHARS - 1] + "…"
+        lines.extend(textwrap.wrap(f'"{quote}"', WIDTH, initial_indent="          ",
+                                   subsequent_indent="          "))
     if model.message:
         lines.extend(textwrap.wrap(model.message, WIDTH, initial_indent="  note: ", subsequent_indent="        "))
     for parent in model.parents:
@@ -88,6 +101,14 @@ def _finding_lines(finding: Finding, paint) -> list[str]:  # type: ignore[no-unt
         out.extend(textwrap.wrap(f"fix: {finding.remediation}", WIDTH, initial_indent="          ",
                                  subsequent_indent="               "))
     return out
+
+
+def _value_text(value: Mapping[str, Any] | None) -> str:
+    if not value:
+        return ""
+    shown = ", ".join(f"{k}={', '.join(v) if isinstance(v, list) else v}" for k, v in value.items()
+                      if v not in (None, ""))
+    return f" ({shown})" if shown else ""
 
 
 def _count(findings: tuple[Finding, ...], severity: Severity) -> int:
