@@ -63,8 +63,14 @@ def builtin_policy_names() -> list[str]:
     return sorted(node.name[:-4] for node in data_folder("policies").iterdir() if node.name.endswith(".yml"))
 
 
-def load_policy(name_or_path: str) -> Policy:
-    """Load a built-in policy by name or a user policy file by path; a bad policy is a UsageError."""
+def load_policy(name_or_path: str, _depth: int = 0) -> Policy:
+    """Load a built-in policy by name or a user policy file by path; a bad policy is a UsageError.
+
+    ``extends: NAME`` starts from another policy (a built-in name or a path relative to this file), so a
+    legal team's file holds only what it changes; rules a policy leaves unset are errors.
+    """
+    if _depth > 8:
+        raise UsageError(f"policy {name_or_path!r}: 'extends' goes more than 8 levels deep (a cycle?)")
     path = Path(name_or_path)
     if name_or_path in builtin_policy_names():
         text = data_folder("policies").joinpath(f"{name_or_path}.yml").read_text(encoding="utf-8")
@@ -81,8 +87,18 @@ def load_policy(name_or_path: str) -> Policy:
         raise UsageError(f"{origin}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         raise UsageError(f"{origin}: a policy is a mapping with at least a 'name'")
-    severity = _severities(origin, data.get("severity") or {})
-    return Policy(data["name"], hashlib.sha256(text.encode("utf-8")).hexdigest(), severity)
+    severity: dict[str, Severity | None] = {}
+    digest = hashlib.sha256(text.encode("utf-8"))
+    base_name = data.get("extends")
+    if base_name is not None:
+        if not isinstance(base_name, str):
+            raise UsageError(f"{origin}: extends: must name a built-in policy or a policy file")
+        base_path = path.parent / base_name if path.is_file() and not base_name.isidentifier() else None
+        base = load_policy(str(base_path) if base_path and base_path.is_file() else base_name, _depth + 1)
+        severity.update(base.severity)
+        digest.update(base.sha256.encode())
+    severity.update(_severities(origin, data.get("severity") or {}))
+    return Policy(data["name"], digest.hexdigest(), severity)
 
 
 def _severities(origin: str, raw: Any) -> dict[str, Severity | None]:

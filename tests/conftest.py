@@ -20,7 +20,15 @@ FIXTURES = Path(__file__).parent / "fixtures"
 HUB_ROOT = FIXTURES / "hub"
 REPO_ROOT = Path(__file__).parent.parent
 LICENSES = FIXTURES / "licenses"
-REPORTS: list[str] = []  # tables that tests compute (e.g. clause recall), printed at the end of the run
+REPORTS: list[str] = []
+# Findings about availability, card and license identity; clause findings (thresholds, naming, ...) are
+# tested on their own, so tests of the former look at these rules only.
+CORE_RULES = frozenset({"unverifiable", "card-invalid", "license-unknown", "license-mismatch"})
+
+
+def core_findings(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [f for f in doc["findings"] if f["rule"] in CORE_RULES]
+  # tables that tests compute (e.g. clause recall), printed at the end of the run
 
 # The extended ScanCode index (~1 minute to build) and detection caches live here for the whole run, and
 # across local runs; CI starts from a clean clone, so it builds once per run.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conftest import core_findings
 from tests.hubserver import FixtureHub
 
 
@@ -21,12 +22,12 @@ def test_declared_and_detected_agree(run_cli) -> None:  # type: ignore[no-untype
                          "source": "file", "file": "LICENSE", "start_line": 1, "end_line": 48, "score": 100.0,
                          "name": "Llama 3.1 Community License Agreement 2024", "category": "Proprietary Free",
                          "via": None}]
-    assert doc["findings"] == []
+    assert core_findings(doc) == []
 
 
 def test_mit_card_over_llama2_license_is_a_mismatch(run_cli) -> None:  # type: ignore[no-untyped-def]
     doc = audit(run_cli, "cards/mit-over-llama2")
-    (finding,) = doc["findings"]
+    (finding,) = core_findings(doc)
     assert finding["rule"] == "license-mismatch" and finding["severity"] == "error"
     assert "declares mit (README.md:2)" in finding["message"]
     assert "llama-2-license-2023 (LICENSE:1-125)" in finding["message"]
@@ -37,7 +38,7 @@ def test_truncated_license_file_is_unknown(run_cli) -> None:  # type: ignore[no-
     doc = audit(run_cli, "cards/truncated-license")
     model = doc["models"][0]
     assert [lic["source"] for lic in model["licenses"]] == ["declared"]  # nothing detected in the file
-    (finding,) = doc["findings"]
+    (finding,) = core_findings(doc)
     assert finding["rule"] == "license-unknown" and finding["evidence"]["file"] == "LICENSE"
     assert "match no known license" in finding["message"]
 
@@ -48,7 +49,7 @@ def test_license_other_resolves_through_the_license_file(run_cli) -> None:  # ty
     assert [(lic["key"], lic["source"]) for lic in qwen["licenses"]] == [("qwen-2024", "file")]
     assert [(lic["key"], lic["source"], lic["via"]) for lic in yi["licenses"]] == [
         ("yi-community-license-2.1", "declared", "license_name"), ("yi-community-license-2.1", "file", None)]
-    assert doc["findings"] == []
+    assert core_findings(doc) == []
 
 
 def test_gated_repo_license_from_the_gated_prompt(run_cli, hub: FixtureHub) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +59,7 @@ def test_gated_repo_license_from_the_gated_prompt(run_cli, hub: FixtureHub) -> N
     sources = {(lic["key"], lic["source"], lic["via"]) for lic in model["licenses"]}
     assert ("mistral-research-license-0.1", "declared", "license_name") in sources
     assert ("mistral-research-license-0.1", "card", "extra_gated_prompt") in sources
-    assert [f["rule"] for f in doc["findings"]] == ["unverifiable"]
+    assert [f["rule"] for f in core_findings(doc)] == ["unverifiable"]
 
 
 def test_family_and_unmapped_ids_are_unknown(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import HUB_ROOT, run_console_script
+from tests.conftest import HUB_ROOT, core_findings, run_console_script
 from tests.hubserver import FixtureHub
 
 LLAMA_GGUF = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
@@ -23,7 +23,7 @@ def test_json_contract_for_an_ok_model(run_cli) -> None:  # type: ignore[no-unty
     assert doc["schema_version"] == "1"
     assert doc["tool"]["name"] == "modelclear" and doc["tool"]["scancode_version"].startswith("32.5")
     assert doc["policy"]["name"] == "commercial" and len(doc["policy"]["sha256"]) == 64
-    assert doc["verdict"] == "pass" and doc["findings"] == []
+    assert doc["verdict"] == "pass" and core_findings(doc) == []
     (model,) = doc["models"]
     assert MODEL_KEYS <= set(model)
     assert model["id"] == LLAMA_GGUF and model["status"] == "ok" and model["role"] == "target"
@@ -48,7 +48,7 @@ def test_gated_model_is_unverifiable_and_fails(run_cli) -> None:  # type: ignore
     (model,) = doc["models"]
     assert model["status"] == "gated"
     assert model["declared"]["license"] == "gemma"  # from the API's cardData
-    (finding,) = doc["findings"]
+    (finding,) = core_findings(doc)
     assert FINDING_KEYS <= set(finding)
     assert finding["rule"] == "unverifiable" and finding["severity"] == "error"
     assert finding["path"] == [GEMMA_GATED] and finding["remediation"]
@@ -85,7 +85,7 @@ def test_unavailable_models_exit_3_never_1(run_cli, repo_id: str, status: str) -
 def test_bad_cards_become_findings(run_cli, repo: str, rules: list[str]) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("audit", "--format", "json", repo)
     doc = result.json()
-    assert sorted(f["rule"] for f in doc["findings"]) == sorted(rules)
+    assert sorted(f["rule"] for f in core_findings(doc)) == sorted(rules)
     assert result.exit_code == (3 if "license-unknown" in rules or "unverifiable" in rules else 0)
     assert all(m["status"] == "ok" for m in doc["models"])
 
@@ -101,7 +101,7 @@ def test_oversized_readme_falls_back_to_api_metadata(run_cli, hub: FixtureHub, t
     result = run_cli("audit", "--format", "json", "--max-file-size", "4096", "01-ai/Yi-34B")
     doc = result.json()
     assert doc["models"][0]["declared"]["license_name"] == "yi-license"
-    rules = sorted(f["rule"] for f in doc["findings"])
+    rules = sorted(f["rule"] for f in core_findings(doc))
     assert rules == ["card-invalid", "unverifiable"]  # README too large; LICENSE too large
     assert hub.count("/resolve/") == 0
 
@@ -119,14 +119,14 @@ def test_mixed_batch_keeps_going(run_cli) -> None:  # type: ignore[no-untyped-de
 def test_fail_on_never_and_policy_file(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert run_cli("audit", "--format", "json", "--fail-on", "never", GEMMA_GATED).exit_code == 0
     policy = tmp_path / "lenient.yml"
-    policy.write_text("name: lenient\nseverity:\n  unverifiable: warning\n")
+    policy.write_text("name: lenient\nextends: commercial\nseverity:\n  unverifiable: warning\n")
     result = run_cli("audit", "--format", "json", "--policy", str(policy), GEMMA_GATED)
     assert result.exit_code == 0
-    assert result.json()["findings"][0]["severity"] == "warning"
+    assert core_findings(result.json())[0]["severity"] == "warning"
     assert run_cli("audit", "--format", "json", "--policy", str(policy), "--fail-on", "warning",
                    GEMMA_GATED).exit_code == 3
-    policy.write_text("name: quiet\nseverity:\n  unverifiable: off\n")
-    assert run_cli("audit", "--format", "json", "--policy", str(policy), GEMMA_GATED).json()["findings"] == []
+    policy.write_text("name: quiet\nextends: commercial\nseverity:\n  unverifiable: off\n")
+    assert core_findings(run_cli("audit", "--format", "json", "--policy", str(policy), GEMMA_GATED).json()) == []
 
 
 @pytest.mark.parametrize(
@@ -204,7 +204,7 @@ def test_offline_env_uses_cache_only(run_cli, hub: FixtureHub) -> None:  # type:
     assert len(hub.requests) == before
     doc = result.json()
     assert [m["status"] for m in doc["models"]] == ["ok", "error"]
-    assert "not in the local Hugging Face cache" in doc["findings"][0]["message"]
+    assert "not in the local Hugging Face cache" in core_findings(doc)[0]["message"]
 
 
 def test_console_script_stdout_is_pure_json(hub: FixtureHub, tmp_path: Path) -> None:
