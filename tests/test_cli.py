@@ -224,3 +224,18 @@ def test_console_script_stdout_is_pure_json(hub: FixtureHub, tmp_path: Path) -> 
 def test_version() -> None:
     proc = run_console_script(["--version"], env={})
     assert proc.returncode == 0 and proc.stdout.startswith("modelclear ")
+
+
+def test_policy_extends_a_builtin_or_a_file_and_catches_cycles(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base = tmp_path / "base.yml"
+    base.write_text("name: base\nextends: commercial\nseverity:\n  use-restrictions: error\n")
+    child = tmp_path / "child.yml"
+    child.write_text("name: child\nextends: base.yml\nseverity:\n  unverifiable: info\n")
+    doc = run_cli("audit", "--format", "json", "--policy", str(child), "cards/crlf-bom").json()
+    severities = {f["rule"]: f["severity"] for f in doc["findings"]}
+    assert severities["use-restrictions"] == "error"  # from base.yml
+    assert severities["user-threshold"] == "warning"  # from commercial
+    loop = tmp_path / "loop.yml"
+    loop.write_text("name: loop\nextends: loop.yml\n")
+    result = run_cli("audit", "--policy", str(loop), "a/b")
+    assert result.exit_code == 2 and "extends" in result.stderr
