@@ -240,6 +240,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, data, {"Content-Type": "application/json", **(headers or {})})
 
     def _send(self, status: int, data: bytes, headers: dict[str, str], length: int | None = None) -> None:
+        # Logged before replying: once the client has its answer, the log already shows the request.
+        self.fixture.record(Request(self.command, self.path, status, self.headers.get("Authorization")))
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
@@ -247,7 +249,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        self.fixture.record(Request(self.command, self.path, status, self.headers.get("Authorization")))
 
 
 def _front_matter(text: str) -> dict[str, Any] | None:
