@@ -3,24 +3,38 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+
+import networkx as nx
 
 from scanner.card import card_from_metadata, parse_card
 from scanner.clauses import clauses_for_model, engine
 from scanner.identify import Declaration, Detector, Identification, expression_keys, hub_license_map, identify
-from scanner.lineage import declared_parents
+from scanner.lineage import (
+    build_graph,
+    declared_parents,
+    find_conflicts,
+    lineage_order,
+    model_ancestors,
+    node_key,
+    path_between,
+    report_of,
+)
 from scanner.models import (
     AuditResult,
     CardInfo,
     Clause,
     DeclaredLicense,
+    Edge,
     Evidence,
     FetchedRepo,
     Finding,
+    LicenseHit,
     ModelReport,
+    RepoKind,
     RepoRef,
     Role,
     Severity,
@@ -40,32 +54,166 @@ class AuditOptions:
     jobs: int = 4
     context: Mapping[str, str] = field(default_factory=dict)
     detector: Detector = field(default_factory=Detector)
+    depth: int = 10
+    max_nodes: int = 200
 
 
 def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) -> AuditResult:
-    """Fetch every target (concurrently, bounded by ``jobs``) and examine each; order follows ``refs``."""
-    unique = list(dict.fromkeys(refs))
-    with ThreadPoolExecutor(max_workers=max(1, min(options.jobs, len(unique) or 1))) as pool:
-        fetched = list(pool.map(_fetch_logged(source), unique))
-    models: list[ModelReport] = []
-    findings: list[Finding] = []
-    for repo in fetched:
-        report, repo_findings = examine(repo, Role.TARGET, (repo.ref.id,), options.policy, options.detector)
-        models.append(report)
-        findings.extend(repo_findings)
+    """Fetch the targets and, breadth-first, everything they derive from and were trained on; examine each
+    repo once; then read inheritance and conflicts off the lineage graph.
+
+    Each level is fetched concurrently (at most ``jobs`` requests in flight). A repo is fetched once per
+    audit however many paths reach it, so cycles terminate; ``depth`` and ``max_nodes`` bound the walk, and
+    whatever they cut off is reported, never dropped silently.
+    """
+    targets = list(dict.fromkeys(refs))
+    examined: dict[str, tuple[ModelReport, list[Finding]]] = {}
+    depth_of: dict[str, int] = {}
+    frontier = targets
+    cut_off: list[tuple[str, str]] = []  # (node that was not expanded, why)
+    level = 0
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        while frontier:
+            fresh = [ref for ref in dict.fromkeys(frontier) if node_key(ref.kind, ref.id) not in examined]
+            room = options.max_nodes - len(examined)
+            for ref in fresh[max(room, 0):]:
+                cut_off.append((node_key(ref.kind, ref.id), f"the audit's budget of {options.max_nodes} repos "
+                                                            "was reached"))
+            fresh = fresh[:max(room, 0)]
+            for ref, repo in zip(fresh, pool.map(_fetch_logged(source), fresh), strict=True):
+                role = (Role.TARGET if level == 0 else
+                        Role.DATASET if ref.kind is RepoKind.DATASET else Role.ANCESTOR)
+                key = node_key(ref.kind, ref.id)
+                examined[key] = examine(repo, role, (ref.id,), options.policy, options.detector)
+                depth_of[key] = level
+            next_refs: list[RepoRef] = []
+            for ref in fresh:
+                report, _ = examined[node_key(ref.kind, ref.id)]
+                wanted = _lineage_refs(report)
+                if wanted and level >= options.depth:
+                    cut_off.append((node_key(ref.kind, ref.id), f"the depth limit of {options.depth} was reached"))
+                    continue
+                next_refs.extend(wanted)
+            frontier = next_refs
+            level += 1
+    graph = build_graph(report for report, _ in examined.values())
+    for node in graph:
+        graph.nodes[node]["report"] = _with_inherited(graph, node)
+    reports = [report_of(graph, node) for node in examined]
+    findings = _lineage_findings(graph, examined, targets, cut_off, options.policy)
     return AuditResult(
-        models=tuple(models), findings=tuple(findings), policy=options.policy.ref, context=dict(options.context),
+        models=tuple(reports), findings=tuple(findings), policy=options.policy.ref, context=dict(options.context),
         fail_on=options.fail_on, generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        edges=tuple(Edge(report_of(graph, a).id, report_of(graph, b).id, data["relation"])
+                    for a, b, data in graph.edges(data=True)),
     )
 
 
-def _fetch_logged(source: Source):  # type: ignore[no-untyped-def]
+def _fetch_logged(source: Source) -> Callable[[RepoRef], FetchedRepo]:
     def fetch(ref: RepoRef) -> FetchedRepo:
         log.info("fetching %s from %s", ref.id, source.describe())
         repo = source.fetch(ref)
         log.info("%s: %s", ref.id, repo.status.value)
         return repo
     return fetch
+
+
+def _with_inherited(graph: nx.DiGraph, node: str) -> ModelReport:
+    """The report with its ancestors' licenses added as ``inherited`` entries (via names the ancestor)."""
+    report = report_of(graph, node)
+    inherited: dict[tuple[str, str], LicenseHit] = {}
+    for ancestor in sorted(model_ancestors(graph, node)):
+        ancestor_report = report_of(graph, ancestor)
+        for hit in ancestor_report.licenses:
+            if hit.source in ("declared", "file", "card"):
+                inherited.setdefault((hit.key, ancestor_report.id), replace(hit, source="inherited",
+                                                                            via=ancestor_report.id))
+    return replace(report, licenses=report.licenses + tuple(inherited.values())) if inherited else report
+
+
+def _lineage_refs(report: ModelReport) -> list[RepoRef]:
+    if report.kind is RepoKind.DATASET:
+        return []
+    refs = [RepoRef(parent.id) for parent in report.parents if parent.id != report.id]
+    refs += [RepoRef(dataset, kind=RepoKind.DATASET) for dataset in report.datasets]
+    return refs
+
+
+def _lineage_findings(graph: nx.DiGraph, examined: Mapping[str, tuple[ModelReport, list[Finding]]],
+                      targets: Sequence[RepoRef], cut_off: Sequence[tuple[str, str]], policy: Policy
+                      ) -> list[Finding]:
+    """Every finding as seen from each target: a repo's own findings re-pathed from the target, unresolved
+    ancestors, license laundering and training-data terms. A repo reached from two targets is reported for
+    both, each with its own path."""
+    restrictive = {kind for kind, info in engine().kinds.items() if info.restrictive}
+    conflicts = find_conflicts(graph, restrictive, hub_license_map().accepted_keys)
+    cut = dict(cut_off)
+    findings: list[Finding] = []
+    emitted: set[tuple[str, str, str, tuple[str, ...]]] = set()
+
+    def emit(finding: Finding | None) -> None:
+        if finding is None:
+            return
+        key = (finding.rule, finding.model, finding.message, finding.path)
+        if key not in emitted:
+            emitted.add(key)
+            findings.append(finding)
+
+    for target_ref in dict.fromkeys(targets):
+        target = node_key(target_ref.kind, target_ref.id)
+        if target not in graph:
+            continue
+        for node in lineage_order(graph, target):
+            report, own = examined[node]
+            path = path_between(graph, target, node)
+            for finding in own:
+                emit(_as_seen_from(finding, report, node == target, path, policy))
+            if node in cut:
+                emit(policy.finding("lineage-unresolved", report.id, path,
+                                    f"{report.id}: its parents and datasets were not followed: {cut[node]}"))
+            if report.kind is RepoKind.DATASET:
+                emit(_dataset_finding(report, path, policy))
+        for conflict in conflicts:
+            if conflict.child == target or conflict.child in nx.descendants(graph, target):
+                child = report_of(graph, conflict.child)
+                chain = path_between(graph, conflict.child, conflict.ancestor)
+                declared_at = next((h for h in child.licenses if h.source == "declared"), None)
+                emit(policy.finding(
+                    "lineage-conflict", child.id, path_between(graph, target, conflict.child) + chain[1:],
+                    f"{child.id} is under {', '.join(conflict.child_licenses)} but derives from "
+                    f"{report_of(graph, conflict.ancestor).id} under {', '.join(conflict.ancestor_licenses)} "
+                    f"({' -> '.join(chain)}), whose terms still bind it: {', '.join(conflict.dropped)}",
+                    Evidence(file=declared_at.file if declared_at else None,
+                             start_line=declared_at.start_line if declared_at else None)))
+    return findings
+
+
+def _as_seen_from(finding: Finding, report: ModelReport, is_target: bool, path: tuple[str, ...],
+                  policy: Policy) -> Finding | None:
+    """A repo's own finding as its target sees it. An ancestor or dataset that could not be fetched is an
+    unresolved part of the lineage; a dataset's own license findings become one dataset-license finding."""
+    if is_target:
+        return replace(finding, path=path)
+    if finding.rule == "unverifiable" and report.status in (Status.NOT_FOUND, Status.ERROR):
+        return policy.finding("lineage-unresolved", report.id, path, finding.message, finding.evidence)
+    if report.kind is RepoKind.DATASET and finding.rule not in ("unverifiable", "card-invalid"):
+        return None  # a dataset's terms do not bind the model's use directly: see _dataset_finding
+    return replace(finding, path=path)
+
+
+def _dataset_finding(report: ModelReport, path: tuple[str, ...], policy: Policy) -> Finding | None:
+    if report.status is not Status.OK and not report.licenses:
+        return None  # unresolved: already a lineage-unresolved finding
+    nc = next((c for c in report.clauses if c.kind == "non-commercial"), None)
+    if nc is not None:
+        terms = nc.license or "unidentified terms"
+        return policy.finding("dataset-license", report.id, path,
+                              f"training data {report.id} is under non-commercial terms ({terms})",
+                              Evidence(file=nc.file, start_line=nc.start_line, quote=nc.quote))
+    if not report.licenses:
+        return policy.finding("dataset-license", report.id, path,
+                              f"training data {report.id} has no identifiable license")
+    return None
 
 
 def card_of(repo: FetchedRepo) -> tuple[CardInfo, str]:
@@ -108,10 +256,16 @@ def examine(repo: FetchedRepo, role: Role, path: tuple[str, ...], policy: Policy
     clauses = clauses_for_model(repo, card, card_file, identification.licenses, detector.settings.is_terms_file)
     findings.extend(_clause_findings(model_id, clauses, policy, path))
 
+    parents = declared_parents(card, repo) if repo.ref.kind is RepoKind.MODEL else ()
+    if any(parent.id == model_id for parent in parents):
+        findings.append(policy.finding("card-invalid", model_id, path,
+                                       f"{model_id} names itself as its own base model; ignored",
+                                       Evidence(file=card_file, start_line=card.field_lines.get("base_model"))))
+        parents = tuple(parent for parent in parents if parent.id != model_id)
     report = ModelReport(
         id=model_id, kind=repo.ref.kind, role=role, status=repo.status, source=repo.source,
         revision=repo.revision, declared=declared, licenses=identification.licenses, clauses=clauses,
-        parents=declared_parents(card, repo), datasets=card.datasets,
+        parents=parents, datasets=card.datasets if repo.ref.kind is RepoKind.MODEL else (),
         files=tuple(f.path for f in repo.files if f.text is not None),
         message="; ".join(p.message for p in repo.problems if p.status is repo.status) or None,
     )

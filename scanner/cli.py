@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from scanner.identify import Detector
 from scanner.models import RepoRef, Severity
 from scanner.policy import load_policy
 from scanner.report import FORMATS, RunInfo
+from scanner.report.lineage_graph import GRAPH_FORMATS
 from scanner.scancode_index import cache_root
 from scanner.sources import CacheSource, FileSelection, HubSettings, HubSource, LocalDirSource, MirrorSource, Source
 
@@ -44,68 +46,124 @@ def cli(ctx: click.Context, verbose: int) -> None:
     ctx.obj = {"verbose": verbose}
 
 
+SOURCE_OPTIONS = (
+    click.option("--policy", "policy_name", default="commercial", show_default=True,
+                 help="Built-in policy name or a policy file."),
+    click.option("--endpoint", help="Hub endpoint (default: HF_ENDPOINT or https://huggingface.co)."),
+    click.option("--token", help="Hub token (default: HF_TOKEN); never printed."),
+    click.option("--revision", help="Revision for targets without @rev (branch, tag or commit)."),
+    click.option("--offline", is_flag=True, help="Audit from the local Hugging Face cache only; no network."),
+    click.option("--mirror", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                 help="Treat DIR/<org>/<name>/ as an offline hub."),
+    click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+                 help="Hugging Face cache folder (default: HF_HUB_CACHE)."),
+    click.option("--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True,
+                 help="Seconds per Hub request."),
+    click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
+                 help="Retries for rate-limited, failing or timed-out Hub requests."),
+    click.option("--max-file-size", type=click.IntRange(min=1024), default=None,
+                 help="Largest license-bearing file read, in bytes (default 1 MiB)."),
+    click.option("--jobs", type=click.IntRange(1, 32), default=4, show_default=True, help="Repos fetched at once."),
+    click.option("--depth", type=click.IntRange(0, 50), default=10, show_default=True,
+                 help="How many generations of base models and datasets to follow."),
+    click.option("--max-nodes", type=click.IntRange(1, 10000), default=200, show_default=True,
+                 help="Most repos fetched in one audit, targets and lineage together."),
+    click.option("--no-cache", is_flag=True,
+                 help="Do not read or write the license detection cache (MODELCLEAR_CACHE, ~/.cache/modelclear)."),
+)
+
+
+def source_options(command: Any) -> Any:
+    """The options every command that resolves models shares (audit, graph): one definition for both."""
+    for option in reversed(SOURCE_OPTIONS):
+        command = option(command)
+    return command
+
+
+@dataclass(frozen=True)
+class Prepared:
+    refs: list[RepoRef]
+    source: Source
+    options: AuditOptions
+    description: str
+
+
+def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, endpoint: str | None, token: str | None,
+            revision: str | None, offline: bool, mirror: Path | None, cache_dir: Path | None, timeout: float,
+            retries: int, max_file_size: int | None, jobs: int, depth: int, max_nodes: int,
+            no_cache: bool) -> Prepared:
+    """Turn the shared options into refs, a source and audit options; every bad combination is a UsageError."""
+    policy = load_policy(policy_name)
+    selection = FileSelection.load(max_file_size)
+    offline_mode = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    if mirror and offline:
+        raise UsageError("--mirror and --offline are two different offline sources; pick one")
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        raise UsageError(f"--endpoint must be an http:// or https:// URL, not {endpoint!r}")
+    refs, local_refs = parse_targets(targets, revision)
+    hub_source: Source
+    if mirror:
+        hub_source = MirrorSource(mirror, selection)
+    elif offline_mode:
+        hub_source = CacheSource(cache_dir, selection)
+    else:
+        settings = HubSettings.from_env(endpoint=endpoint, token=token, timeout=timeout, retries=retries,
+                                        cache_dir=cache_dir)
+        hub_source = HubSource(settings, selection)
+    detector = Detector(cache_dir=None if no_cache else cache_root())
+    options = AuditOptions(policy=policy, fail_on=FAIL_ON[fail_on], jobs=jobs, detector=detector, depth=depth,
+                           max_nodes=max_nodes)
+    return Prepared(refs, _Dispatch(hub_source, LocalDirSource(selection), local_refs), options,
+                    hub_source.describe())
+
+
+def emit(rendered: str, output: Path | None, what: str) -> None:
+    """The document alone on stdout, or in a file with a note on stderr."""
+    if output is None:
+        click.echo(rendered, nl=False)
+    else:
+        output.write_text(rendered, encoding="utf-8")
+        click.echo(f"modelclear: wrote {what} to {output}", err=True)
+
+
 @cli.command()
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
               help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
-@click.option("--policy", "policy_name", default="commercial", show_default=True,
-              help="Built-in policy name or a policy file.")
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error", show_default=True,
               help="Exit 3 when an unwaived finding reaches this severity.")
-@click.option("--endpoint", help="Hub endpoint (default: HF_ENDPOINT or https://huggingface.co).")
-@click.option("--token", help="Hub token (default: HF_TOKEN); never printed.")
-@click.option("--revision", help="Revision for targets without @rev (branch, tag or commit).")
-@click.option("--offline", is_flag=True, help="Audit from the local Hugging Face cache only; no network.")
-@click.option("--mirror", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Treat DIR/<org>/<name>/ as an offline hub.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Hugging Face cache folder (default: HF_HUB_CACHE).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True,
-              help="Seconds per Hub request.")
-@click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
-              help="Retries for rate-limited, failing or timed-out Hub requests.")
-@click.option("--max-file-size", type=click.IntRange(min=1024), default=None,
-              help="Largest license-bearing file read, in bytes (default 1 MiB).")
-@click.option("--jobs", type=click.IntRange(1, 32), default=4, show_default=True, help="Repos fetched at once.")
-@click.option("--no-cache", is_flag=True,
-              help="Do not read or write the license detection cache (MODELCLEAR_CACHE, ~/.cache/modelclear).")
+@source_options
 @click.pass_context
-def audit(ctx: click.Context, targets: tuple[str, ...], output_format: str, output: Path | None, policy_name: str,
-          fail_on: str, endpoint: str | None, token: str | None, revision: str | None, offline: bool,
-          mirror: Path | None, cache_dir: Path | None, timeout: float, retries: int, max_file_size: int | None,
-          jobs: int, no_cache: bool) -> None:
+def audit(ctx: click.Context, /, targets: tuple[str, ...], output_format: str, output: Path | None,
+          **shared: Any) -> None:
     """Audit models: Hub ids (org/name or org/name@revision) or local model directories."""
     def run() -> int:
-        policy = load_policy(policy_name)
-        selection = FileSelection.load(max_file_size)
-        offline_mode = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-        if mirror and offline:
-            raise UsageError("--mirror and --offline are two different offline sources; pick one")
-        if endpoint and not endpoint.startswith(("http://", "https://")):
-            raise UsageError(f"--endpoint must be an http:// or https:// URL, not {endpoint!r}")
-        refs, local_refs = parse_targets(targets, revision)
-        hub_source: Source
-        if mirror:
-            hub_source = MirrorSource(mirror, selection)
-        elif offline_mode:
-            hub_source = CacheSource(cache_dir, selection)
-        else:
-            settings = HubSettings.from_env(endpoint=endpoint, token=token, timeout=timeout, retries=retries,
-                                            cache_dir=cache_dir)
-            hub_source = HubSource(settings, selection)
-        detector = Detector(cache_dir=None if no_cache else cache_root())
-        options = AuditOptions(policy=policy, fail_on=FAIL_ON[fail_on], jobs=jobs, detector=detector)
-        source: Source = _Dispatch(hub_source, LocalDirSource(selection), local_refs)
-        result = run_audit(refs, source, options)
-        stream_is_tty = output is None and sys.stdout.isatty()
-        rendered = FORMATS[output_format](result, RunInfo(source=hub_source.describe(), color=stream_is_tty))
-        if output is None:
-            click.echo(rendered, nl=False)
-        else:
-            output.write_text(rendered, encoding="utf-8")
-            click.echo(f"modelclear: wrote {output_format} report to {output}", err=True)
+        prepared = prepare(targets, **shared)
+        result = run_audit(prepared.refs, prepared.source, prepared.options)
+        color = output is None and sys.stdout.isatty()
+        emit(FORMATS[output_format](result, RunInfo(source=prepared.description, color=color)), output,
+             f"{output_format} report")
         return EXIT_VIOLATIONS if result.verdict == "fail" else EXIT_PASS
+
+    ctx.exit(_guarded(run, ctx.obj["verbose"]))
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--format", "output_format", type=click.Choice(sorted(GRAPH_FORMATS)), default="mermaid",
+              show_default=True, help="Graph format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the graph here.")
+@source_options
+@click.pass_context
+def graph(ctx: click.Context, /, targets: tuple[str, ...], output_format: str, output: Path | None,
+          **shared: Any) -> None:
+    """Print the lineage of models (base models, adapters, merges, datasets) with each repo's license."""
+    def run() -> int:
+        prepared = prepare(targets, fail_on="never", **shared)
+        result = run_audit(prepared.refs, prepared.source, prepared.options)
+        emit(GRAPH_FORMATS[output_format](result), output, f"{output_format} graph")
+        return EXIT_PASS
 
     ctx.exit(_guarded(run, ctx.obj["verbose"]))
 

@@ -1,14 +1,19 @@
-"""Lineage: which models a repo says it derives from, and how (DESIGN section 5).
+"""Lineage: what a model derives from and was trained on, as a networkx graph (DESIGN section 5).
 
-For now this reads the declared parents of one repo; graph building and inheritance build on it.
+Declared parents of one repo come from its card, the Hub and adapter_config.json; the graph joins the
+audited repos; inheritance and license laundering are read off the graph. Fetching is the audit's job.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import networkx as nx
 
 from scanner.hubid import normalize_hub_id
-from scanner.models import CardInfo, FetchedRepo, Parent, Relation
+from scanner.models import CardInfo, FetchedRepo, ModelReport, Parent, Relation, RepoKind
 
 QUANTIZED_SUFFIXES = (".gguf", ".ggml", ".exl2", ".awq", ".gptq")
 
@@ -57,3 +62,102 @@ def _infer_relation(card: CardInfo, fetched: FetchedRepo, adapter_base: str | No
     if len(card.base_models) > 1:
         return Relation.MERGE
     return Relation.UNKNOWN
+
+
+# -- the graph -------------------------------------------------------------------------------------------
+TRAINED_ON = "trained_on"
+
+
+def node_key(kind: RepoKind, repo_id: str) -> str:
+    """Graph node key: models and datasets live in separate namespaces, as on the Hub."""
+    return f"{kind.value}:{repo_id}"
+
+
+def build_graph(reports: Iterable[ModelReport]) -> nx.DiGraph:
+    """A DiGraph of every audited repo; edges go from a model to its parents and to its training data."""
+    graph = nx.DiGraph()
+    reports = list(reports)
+    for report in reports:
+        graph.add_node(node_key(report.kind, report.id), report=report)
+    for report in reports:
+        child = node_key(report.kind, report.id)
+        for parent in report.parents:
+            target = node_key(RepoKind.MODEL, parent.id)
+            if target != child and target in graph:
+                graph.add_edge(child, target, relation=parent.relation.value)
+        for dataset in report.datasets:
+            target = node_key(RepoKind.DATASET, dataset)
+            if target in graph:
+                graph.add_edge(child, target, relation=TRAINED_ON)
+    return graph
+
+
+def report_of(graph: nx.DiGraph, node: str) -> ModelReport:
+    report: ModelReport = graph.nodes[node]["report"]
+    return report
+
+
+def lineage_order(graph: nx.DiGraph, target: str) -> list[str]:
+    """The target and everything it derives from or was trained on, breadth-first (cycles visited once)."""
+    return [target] + [n for n in nx.bfs_tree(graph, target) if n != target]
+
+
+def path_between(graph: nx.DiGraph, target: str, node: str) -> tuple[str, ...]:
+    """Repo ids from the target to ``node`` along the shortest chain of parents."""
+    return tuple(report_of(graph, n).id for n in nx.shortest_path(graph, target, node))
+
+
+def model_ancestors(graph: nx.DiGraph, node: str) -> set[str]:
+    """Every model ``node`` derives from, through model edges only (training data binds differently)."""
+    models = graph.subgraph(n for n in graph if n.startswith(RepoKind.MODEL.value + ":"))
+    return set(nx.descendants(models, node)) if node in models else set()
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A model whose own license drops restrictions that bind it through an ancestor (license laundering)."""
+
+    child: str
+    ancestor: str
+    dropped: tuple[str, ...]
+    child_licenses: tuple[str, ...]
+    ancestor_licenses: tuple[str, ...]
+
+
+def license_keys(report: ModelReport) -> set[str]:
+    """The model's own license keys: declared, found in its files or card (not inherited)."""
+    return {hit.key for hit in report.licenses if hit.source in ("declared", "file", "card")}
+
+
+def restrictive_kinds(report: ModelReport, restrictive: set[str]) -> set[str]:
+    return {clause.kind for clause in report.clauses if clause.kind in restrictive}
+
+
+def find_conflicts(graph: nx.DiGraph, restrictive: set[str],
+                   agreeing_keys: Callable[[str], set[str]]) -> list[Conflict]:
+    """For each model with a license of its own and each model ancestor: a conflict when the child's license
+    is not the ancestor's (nor one that license accepts) and lacks restrictive kinds the ancestor carries."""
+    conflicts: list[Conflict] = []
+    for child in graph:
+        if not child.startswith(RepoKind.MODEL.value + ":"):
+            continue
+        child_report = report_of(graph, child)
+        own_keys = license_keys(child_report)
+        if not own_keys:
+            continue  # nothing declared: license-unknown already says so
+        agreeing = set().union(*(agreeing_keys(key) for key in own_keys))
+        own_kinds = restrictive_kinds(child_report, restrictive)
+        ancestors = model_ancestors(graph, child)
+        distance = nx.single_source_shortest_path_length(graph, child)
+        reported: set[str] = set()
+        for ancestor in sorted(ancestors, key=lambda n: (distance.get(n, 0), n)):
+            ancestor_report = report_of(graph, ancestor)
+            ancestor_keys = license_keys(ancestor_report)
+            if not ancestor_keys or agreeing & ancestor_keys or ancestor_keys <= reported:
+                continue  # same terms, or already reported at a nearer ancestor under the same license
+            reported |= ancestor_keys
+            dropped = restrictive_kinds(ancestor_report, restrictive) - own_kinds
+            if dropped:
+                conflicts.append(Conflict(child, ancestor, tuple(sorted(dropped)), tuple(sorted(own_keys)),
+                                          tuple(sorted(ancestor_keys))))
+    return conflicts

@@ -213,6 +213,15 @@ class ModelReport:
 
 
 @dataclass(frozen=True)
+class Edge:
+    """A lineage edge between repo ids: child -> parent (relation) or model -> dataset (trained_on)."""
+
+    child: str
+    parent: str
+    relation: str
+
+
+@dataclass(frozen=True)
 class PolicyRef:
     name: str
     sha256: str
@@ -226,6 +235,7 @@ class AuditResult:
     context: Mapping[str, str]
     fail_on: Severity | None = Severity.ERROR
     generated_at: str = ""
+    edges: tuple[Edge, ...] = ()
 
     @property
     def verdict(self) -> str:

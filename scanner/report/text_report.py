@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from scanner.models import AuditResult, Finding, ModelReport, Severity, Status
+from scanner.models import AuditResult, Finding, ModelReport, Role, Severity, Status
 from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, tool_info
 
 WIDTH = 80
@@ -26,6 +26,12 @@ def render(result: AuditResult, run: RunInfo) -> str:
         f"{_count(result.findings, Severity.INFO)} notes)",
         "",
     ]
+    targets = [m for m in result.models if m.role is Role.TARGET]
+    if any(m.role is not Role.TARGET for m in result.models):
+        lines.append("Lineage")
+        for target in targets:
+            lines.extend(_tree(target, result))
+        lines.append("")
     for model in result.models:
         lines.extend(_model_lines(model, paint))
     if result.findings:
@@ -93,7 +99,8 @@ def _finding_lines(finding: Finding, paint) -> list[str]:  # type: ignore[no-unt
                           initial_indent="", subsequent_indent="")
     out = [f"  {label} {lines[0]}"] + [f"          {line}" for line in lines[1:]]
     if len(finding.path) > 1:
-        out.append(f"          via {' -> '.join(finding.path)}")
+        out.extend(textwrap.wrap("via " + " -> ".join(finding.path), WIDTH - 10, initial_indent="          ",
+                                 subsequent_indent="              "))
     if finding.evidence.quote:
         out.extend(textwrap.wrap(f'"{finding.evidence.quote}"', WIDTH - 10, initial_indent="          ",
                                  subsequent_indent="          "))
@@ -101,6 +108,37 @@ def _finding_lines(finding: Finding, paint) -> list[str]:  # type: ignore[no-unt
         out.extend(textwrap.wrap(f"fix: {finding.remediation}", WIDTH, initial_indent="          ",
                                  subsequent_indent="               "))
     return out
+
+
+def _tree(target: ModelReport, result: AuditResult) -> list[str]:
+    """The target's lineage as an indented tree: relation, license and status of each repo."""
+    reports = {(m.kind.value, m.id): m for m in result.models}
+    children: dict[str, list[tuple[str, str]]] = {}
+    for edge in result.edges:
+        children.setdefault(edge.child, []).append((edge.parent, edge.relation))
+    lines: list[str] = []
+
+    def label(model: ModelReport | None, repo_id: str) -> str:
+        if model is None:
+            return repo_id
+        keys = sorted({h.key for h in model.licenses if h.source != "inherited"}) or ["no license"]
+        status = "" if model.status is Status.OK else f" [{model.status.value}]"
+        return f"{repo_id} ({', '.join(keys)}){status}"
+
+    def walk(repo_id: str, kind: str, prefix: str, seen: frozenset[str]) -> None:
+        for index, (parent, relation) in enumerate(children.get(repo_id, [])):
+            last = index == len(children[repo_id]) - 1
+            parent_kind = "dataset" if relation == "trained_on" else "model"
+            node = reports.get((parent_kind, parent))
+            cycle = " (cycle)" if parent in seen else ""
+            text = f"{prefix}{'`-- ' if last else '|-- '}{relation}: {label(node, parent)}{cycle}"
+            lines.extend(textwrap.wrap(text, WIDTH, subsequent_indent=prefix + "      "))
+            if not cycle:
+                walk(parent, parent_kind, prefix + ("    " if last else "|   "), seen | {parent})
+
+    lines.extend(textwrap.wrap(label(target, target.id), WIDTH, subsequent_indent="    "))
+    walk(target.id, target.kind.value, "", frozenset({target.id}))
+    return lines
 
 
 def _value_text(value: Mapping[str, Any] | None) -> str:
