@@ -70,16 +70,19 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) ->
     examined: dict[str, tuple[ModelReport, list[Finding]]] = {}
     depth_of: dict[str, int] = {}
     frontier = targets
-    cut_off: list[tuple[str, str]] = []  # (node that was not expanded, why)
+    cut_off: list[tuple[str, str]] = []  # (node whose lineage was not fully followed, why)
+    wanted_by: dict[str, str] = {}  # lineage repo -> the repo that named it first
     level = 0
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
         while frontier:
             fresh = [ref for ref in dict.fromkeys(frontier) if node_key(ref.kind, ref.id) not in examined]
-            room = options.max_nodes - len(examined)
-            for ref in fresh[max(room, 0):]:
-                cut_off.append((node_key(ref.kind, ref.id), f"the audit's budget of {options.max_nodes} repos "
-                                                            "was reached"))
-            fresh = fresh[:max(room, 0)]
+            if level:  # targets are always audited; the budget bounds the lineage walk
+                room = max(options.max_nodes - len(examined), 0)
+                for ref in fresh[room:]:
+                    cut_off.append((wanted_by[node_key(ref.kind, ref.id)],
+                                    f"the audit's budget of {options.max_nodes} repos was reached "
+                                    f"({ref.id} was not fetched)"))
+                fresh = fresh[:room]
             for ref, repo in zip(fresh, pool.map(_fetch_logged(source), fresh), strict=True):
                 role = (Role.TARGET if level == 0 else
                         Role.DATASET if ref.kind is RepoKind.DATASET else Role.ANCESTOR)
@@ -93,6 +96,8 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) ->
                 if wanted and level >= options.depth:
                     cut_off.append((node_key(ref.kind, ref.id), f"the depth limit of {options.depth} was reached"))
                     continue
+                for wanted_ref in wanted:
+                    wanted_by.setdefault(node_key(wanted_ref.kind, wanted_ref.id), node_key(ref.kind, ref.id))
                 next_refs.extend(wanted)
             frontier = next_refs
             level += 1
@@ -147,7 +152,9 @@ def _lineage_findings(graph: nx.DiGraph, examined: Mapping[str, tuple[ModelRepor
     both, each with its own path."""
     restrictive = {kind for kind, info in engine().kinds.items() if info.restrictive}
     conflicts = find_conflicts(graph, restrictive, hub_license_map().accepted_keys)
-    cut = dict(cut_off)
+    cut: dict[str, list[str]] = {}
+    for node, why in cut_off:
+        cut.setdefault(node, []).append(why)
     findings: list[Finding] = []
     emitted: set[tuple[str, str, str, tuple[str, ...]]] = set()
 
@@ -168,9 +175,9 @@ def _lineage_findings(graph: nx.DiGraph, examined: Mapping[str, tuple[ModelRepor
             path = path_between(graph, target, node)
             for finding in own:
                 emit(_as_seen_from(finding, report, node == target, path, policy))
-            if node in cut:
+            for why in cut.get(node, []):
                 emit(policy.finding("lineage-unresolved", report.id, path,
-                                    f"{report.id}: its parents and datasets were not followed: {cut[node]}"))
+                                    f"{report.id}: its lineage was not followed further: {why}"))
             if report.kind is RepoKind.DATASET:
                 emit(_dataset_finding(report, path, policy))
         for conflict in conflicts:
