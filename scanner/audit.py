@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import networkx as nx
 
@@ -41,7 +41,9 @@ from scanner.models import (
     Status,
 )
 from scanner.policy import Policy
+from scanner.scancode_index import license_facts
 from scanner.sources import Source
+from scanner.waivers import Waiver, apply_waivers
 
 log = logging.getLogger(__name__)
 CARD_FILE = "README.md"
@@ -52,10 +54,11 @@ class AuditOptions:
     policy: Policy
     fail_on: Severity | None = Severity.ERROR
     jobs: int = 4
-    context: Mapping[str, str] = field(default_factory=dict)
     detector: Detector = field(default_factory=Detector)
     depth: int = 10
     max_nodes: int = 200
+    waivers: tuple[Waiver, ...] = ()
+    today: date = field(default_factory=lambda: datetime.now(timezone.utc).date())
 
 
 def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) -> AuditResult:
@@ -106,11 +109,15 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) ->
         graph.nodes[node]["report"] = _with_inherited(graph, node)
     reports = [report_of(graph, node) for node in examined]
     findings = _lineage_findings(graph, examined, targets, cut_off, options.policy)
+    revisions = {report.id: report.revision for report in reports}
+    findings, waiver_records = apply_waivers(findings, revisions, options.waivers, options.today)
     return AuditResult(
-        models=tuple(reports), findings=tuple(findings), policy=options.policy.ref, context=dict(options.context),
+        models=tuple(reports), findings=tuple(findings), policy=options.policy.ref,
+        context=dict(options.policy.context),
         fail_on=options.fail_on, generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         edges=tuple(Edge(report_of(graph, a).id, report_of(graph, b).id, data["relation"])
                     for a, b, data in graph.edges(data=True)),
+        waivers=tuple(waiver_records),
     )
 
 
@@ -260,6 +267,7 @@ def examine(repo: FetchedRepo, role: Role, path: tuple[str, ...], policy: Policy
     identification = identify(repo, card, card_file, detector)
     if repo.status is Status.OK or card.has_front_matter:
         findings.extend(_identity_findings(repo, card_file, identification, policy, path))
+    findings.extend(_classification_findings(model_id, identification.licenses, policy, path))
     clauses = clauses_for_model(repo, card, card_file, identification.licenses, detector.settings.is_terms_file)
     findings.extend(_clause_findings(model_id, clauses, policy, path))
 
@@ -330,7 +338,25 @@ def _clause_findings(model_id: str, clauses: tuple[Clause, ...], policy: Policy,
         where = clause.license or "unidentified terms"
         findings.append(policy.finding(
             info.finding, model_id, path, f"{where}: {info.describe(clause.value)}",
-            Evidence(file=clause.file, start_line=clause.start_line, quote=clause.quote)))
+            Evidence(file=clause.file, start_line=clause.start_line, quote=clause.quote), value=clause.value))
+    return findings
+
+
+def _classification_findings(model_id: str, licenses: tuple[LicenseHit, ...], policy: Policy,
+                             path: tuple[str, ...]) -> list[Finding | None]:
+    """license-denied / license-review for each license the repo itself carries, as the policy classes it."""
+    findings: list[Finding | None] = []
+    for key in dict.fromkeys(hit.key for hit in licenses if hit.source != "inherited"):
+        hit = next(h for h in licenses if h.key == key)
+        facts = {"category": hit.category, "spdx": hit.spdx}
+        if not facts["category"]:
+            facts["category"] = license_facts(key).get("category")
+        verdict = policy.classify(key, facts["spdx"], facts["category"])
+        if verdict.verdict == "allowed":
+            continue
+        rule = "license-denied" if verdict.verdict == "denied" else "license-review"
+        findings.append(policy.finding(rule, model_id, path, f"{key}: {verdict.reason}",
+                                       Evidence(file=hit.file, start_line=hit.start_line)))
     return findings
 
 

@@ -23,11 +23,12 @@ from scanner.errors import ModelclearError, UsageError
 from scanner.hubid import normalize_hub_id
 from scanner.identify import Detector
 from scanner.models import RepoRef, Severity
-from scanner.policy import load_policy
+from scanner.policy import builtin_policy_names, load_policy, parse_context, policy_as_yaml, validate_policy_text
 from scanner.report import FORMATS, RunInfo
 from scanner.report.lineage_graph import GRAPH_FORMATS
 from scanner.scancode_index import cache_root
 from scanner.sources import CacheSource, FileSelection, HubSettings, HubSource, LocalDirSource, MirrorSource, Source
+from scanner.waivers import load_waivers
 
 EXIT_PASS, EXIT_FAILURE, EXIT_USAGE, EXIT_VIOLATIONS = 0, 1, 2, 3
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO, "never": None}
@@ -49,6 +50,10 @@ def cli(ctx: click.Context, verbose: int) -> None:
 SOURCE_OPTIONS = (
     click.option("--policy", "policy_name", default="commercial", show_default=True,
                  help="Built-in policy name or a policy file."),
+    click.option("--context", "context", multiple=True, metavar="KEY=VALUE",
+                 help="Facts the policy needs, e.g. mau=250000000, revenue=5000000, distribution=internal."),
+    click.option("--waivers", "waivers_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                 help="YAML file of waivers (model, rule, reason, approver, expires, optional revision)."),
     click.option("--endpoint", help="Hub endpoint (default: HF_ENDPOINT or https://huggingface.co)."),
     click.option("--token", help="Hub token (default: HF_TOKEN); never printed."),
     click.option("--revision", help="Revision for targets without @rev (branch, tag or commit)."),
@@ -88,12 +93,14 @@ class Prepared:
     description: str
 
 
-def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, endpoint: str | None, token: str | None,
+def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, context: tuple[str, ...],
+            waivers_file: Path | None, endpoint: str | None, token: str | None,
             revision: str | None, offline: bool, mirror: Path | None, cache_dir: Path | None, timeout: float,
             retries: int, max_file_size: int | None, jobs: int, depth: int, max_nodes: int,
             no_cache: bool) -> Prepared:
     """Turn the shared options into refs, a source and audit options; every bad combination is a UsageError."""
-    policy = load_policy(policy_name)
+    policy = load_policy(policy_name).bind(parse_context(context))
+    waivers = tuple(load_waivers(waivers_file)) if waivers_file else ()
     selection = FileSelection.load(max_file_size)
     offline_mode = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
     if mirror and offline:
@@ -112,7 +119,7 @@ def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, endpoint: 
         hub_source = HubSource(settings, selection)
     detector = Detector(cache_dir=None if no_cache else cache_root())
     options = AuditOptions(policy=policy, fail_on=FAIL_ON[fail_on], jobs=jobs, detector=detector, depth=depth,
-                           max_nodes=max_nodes)
+                           max_nodes=max_nodes, waivers=waivers)
     return Prepared(refs, _Dispatch(hub_source, LocalDirSource(selection), local_refs), options,
                     hub_source.describe())
 
@@ -166,6 +173,45 @@ def graph(ctx: click.Context, /, targets: tuple[str, ...], output_format: str, o
         return EXIT_PASS
 
     ctx.exit(_guarded(run, ctx.obj["verbose"]))
+
+
+@cli.group()
+def policy() -> None:
+    """List, show and validate policies."""
+
+
+@policy.command("list")
+def policy_list() -> None:
+    """The built-in policies, with what each is for."""
+    for name in builtin_policy_names():
+        click.echo(f"{name:18} {load_policy(name).data.get('description', '')}")
+
+
+@policy.command("show")
+@click.argument("name_or_path")
+@click.pass_context
+def policy_show(ctx: click.Context, /, name_or_path: str) -> None:
+    """A policy as it applies: the built-in or file, with what it extends merged in."""
+    def run() -> int:
+        click.echo(policy_as_yaml(load_policy(name_or_path)), nl=False)
+        return EXIT_PASS
+
+    ctx.exit(_guarded(run, 0))
+
+
+@policy.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.pass_context
+def policy_validate(ctx: click.Context, /, files: tuple[Path, ...]) -> None:
+    """Check policy files against the schema (and what they extend); exit 2 naming file, line and field."""
+    def run() -> int:
+        for path in files:
+            load_policy(str(path))
+            validate_policy_text(path.read_text(encoding="utf-8"), str(path))
+            click.echo(f"{path}: valid")
+        return EXIT_PASS
+
+    ctx.exit(_guarded(run, 0))
 
 
 class _Dispatch(Source):

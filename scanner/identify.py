@@ -25,6 +25,7 @@ from typing import Any
 from scanner.cachefiles import write_atomic
 from scanner.models import CardInfo, FetchedRepo, LicenseHit
 from scanner.resources import load_yaml
+from scanner.scancode_index import license_facts
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"\w+")
@@ -393,9 +394,11 @@ def identify(repo: FetchedRepo, card: CardInfo, card_file: str, detector: Detect
     license_line = card.field_lines.get("license")
     for declaration in declarations:
         if declaration.key:
+            facts = license_facts(declaration.key)
             hits.append(LicenseHit(
                 key=declaration.key, spdx=declaration.spdx, source="declared", file=card_file,
-                start_line=license_line, end_line=license_line, score=None, via=declaration.via))
+                start_line=license_line, end_line=license_line, score=None, name=facts.get("name"),
+                category=facts.get("category"), via=declaration.via))
     unidentified: list[tuple[str, str | None]] = []
     for repo_file in repo.files:
         if repo_file.text is None or repo_file.path == README:

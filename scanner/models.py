@@ -182,6 +182,18 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class WaiverNote:
+    """What a waiver did to a finding: applied, or why not (expired, revision-mismatch)."""
+
+    status: str
+    reason: str
+    approver: str
+    expires: str
+    revision: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     severity: Severity
@@ -191,6 +203,7 @@ class Finding:
     evidence: Evidence = Evidence()
     remediation: str = ""
     waived: bool = False
+    waiver: WaiverNote | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +235,21 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class WaiverRecord:
+    """One waiver of the --waivers file and what it did in this audit."""
+
+    model: str
+    rule: str
+    reason: str
+    approver: str
+    expires: str
+    revision: str | None
+    status: str  # applied | expired | revision-mismatch | unused
+    findings: int
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class PolicyRef:
     name: str
     sha256: str
@@ -236,6 +264,7 @@ class AuditResult:
     fail_on: Severity | None = Severity.ERROR
     generated_at: str = ""
     edges: tuple[Edge, ...] = ()
+    waivers: tuple[WaiverRecord, ...] = ()
 
     @property
     def verdict(self) -> str:

@@ -1,15 +1,21 @@
-"""Policies (DESIGN section 6): which finding rules matter, and how much.
+"""Policies (DESIGN section 6): what a company may use, as data a legal team maintains.
 
-A policy file sets a severity (error, warning, info, off) for each rule of the finding vocabulary in
-rules/findings.yml. Findings are made only through ``Policy.finding`` so severity and remediation come
-from data, never from the code that noticed the problem.
+A policy file (policies/*.yml, validated by policies/policy.schema.json) classifies licenses as allowed,
+review or denied by ScanCode key, SPDX id or ScanCode category; sets a severity (error, warning, info, off)
+for each finding rule; declares the context it needs (``--context mau=...``); says how threshold clauses
+compare with that context; and may override severities ``when`` the context matches. ``extends`` starts
+from another policy so a team's file holds only what it changes. Findings are made only through
+``Policy.finding``, so severity and remediation always come from data.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +23,10 @@ import yaml
 
 from scanner.errors import UsageError
 from scanner.models import Evidence, Finding, PolicyRef, Severity
-from scanner.resources import data_folder, load_yaml
+from scanner.resources import data_folder, load_yaml, read_text
 
 OFF = "off"
+CLASSES = ("denied", "review", "allowed")
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class RuleInfo:
     remediation: str
 
 
+@lru_cache(maxsize=1)
 def finding_rules() -> dict[str, RuleInfo]:
     """The finding vocabulary, from rules/findings.yml."""
     data = load_yaml("rules", "findings.yml")
@@ -37,83 +45,227 @@ def finding_rules() -> dict[str, RuleInfo]:
 
 
 @dataclass(frozen=True)
+class Classification:
+    verdict: str  # allowed | review | denied
+    reason: str
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str
     sha256: str
-    severity: Mapping[str, Severity | None]
+    data: Mapping[str, Any]
+    context: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def ref(self) -> PolicyRef:
         return PolicyRef(self.name, self.sha256)
 
+    # -- context ----------------------------------------------------------------------------------
+    def bind(self, given: Mapping[str, str]) -> Policy:
+        """The policy with the user's context checked against what it declares, defaults filled in."""
+        spec: Mapping[str, Any] = self.data.get("context") or {}
+        context: dict[str, Any] = {}
+        for key, raw in given.items():
+            if key not in spec:
+                known = ", ".join(sorted(spec)) or "none"
+                raise UsageError(f"--context {key}: policy {self.name} does not use it (it uses: {known})")
+            context[key] = _context_value(key, raw, spec[key])
+        for key, entry in spec.items():
+            if key not in context and "default" in entry:
+                context[key] = entry["default"]
+        return Policy(self.name, self.sha256, self.data, context)
+
+    # -- severities ---------------------------------------------------------------------------------
+    def severity_of(self, rule: str) -> Severity | None:
+        """The rule's severity after ``when`` overrides; None means off. Unset rules are errors."""
+        value: Any = (self.data.get("severity") or {}).get(rule, "error")
+        for override in self.data.get("when") or []:
+            if _context_matches(override["context"], self.context) and rule in override["severity"]:
+                value = override["severity"][rule]
+        return None if value in (OFF, False) else Severity(value)
+
     def finding(self, rule: str, model: str, path: tuple[str, ...], message: str,
-                evidence: Evidence | None = None) -> Finding | None:
-        """A finding for ``rule`` at the policy's severity, or None when the policy turns the rule off."""
+                evidence: Evidence | None = None, value: Mapping[str, Any] | None = None) -> Finding | None:
+        """A finding for ``rule`` at the policy's severity, or None when the policy turns the rule off.
+
+        For threshold rules the clause ``value`` is compared with the context: crossing the limit, staying
+        within it and not saying (no --context) each have their own severity in the policy.
+        """
         rules = finding_rules()
         if rule not in rules:
             raise KeyError(f"finding rule {rule!r} is not in rules/findings.yml")
-        severity = self.severity.get(rule, Severity.ERROR)
+        severity = self.severity_of(rule)
+        threshold = (self.data.get("thresholds") or {}).get(rule)
+        if threshold and value and severity is not None:
+            outcome, note = self._compare(threshold, value)
+            override = threshold.get(outcome)
+            severity = None if override == OFF else Severity(override) if override else severity
+            message = f"{message} ({note})"
         if severity is None:
             return None
         return Finding(rule=rule, severity=severity, model=model, path=path, message=message,
                        evidence=evidence or Evidence(), remediation=rules[rule].remediation)
 
+    def _compare(self, threshold: Mapping[str, Any], value: Mapping[str, Any]) -> tuple[str, str]:
+        mapping = threshold["context"]
+        metric = str(value.get("metric", ""))
+        key = mapping if isinstance(mapping, str) else mapping.get(metric)
+        limit = value.get("limit")
+        if key is None or not isinstance(limit, (int, float)):
+            return "missing", f"no context key compares with {metric or 'this limit'}"
+        given = self.context.get(key)
+        if given is None:
+            return "missing", f"give --context {key}=N to check it"
+        below = value.get("comparison") == "below"  # allowed only below the limit (e.g. DAU < 1 million)
+        crossed = given >= limit if below else given > limit
+        relation = "crosses" if crossed else "is within"
+        return ("crossed" if crossed else "within"), f"your {key} {given:,} {relation} the limit of {limit:,}"
 
+    # -- licenses -------------------------------------------------------------------------------------
+    def classify(self, key: str, spdx: str | None, category: str | None) -> Classification:
+        """allowed / review / denied for one license: by key, then SPDX id, then category, else default."""
+        licenses: Mapping[str, Any] = self.data.get("licenses") or {}
+        for field_name, candidate in (("keys", key), ("spdx", spdx), ("categories", category)):
+            if candidate is None:
+                continue
+            for verdict in CLASSES:
+                values = (licenses.get(verdict) or {}).get(field_name) or []
+                if candidate.lower() in {str(v).lower() for v in values}:
+                    label = {"keys": "key", "spdx": "SPDX id", "categories": "category"}[field_name]
+                    return Classification(verdict, f"its {label} {candidate} is {verdict} by policy {self.name}")
+        default = str(licenses.get("default", "review"))
+        return Classification(default, f"policy {self.name} classifies licenses it does not list as {default}")
+
+
+def _context_value(key: str, raw: str, spec: Mapping[str, Any]) -> Any:
+    kind = spec.get("type", "string")
+    if "choices" in spec and raw not in spec["choices"]:
+        raise UsageError(f"--context {key}={raw}: must be one of {', '.join(spec['choices'])}")
+    if kind in ("integer", "number"):
+        cleaned = raw.replace(",", "").replace("_", "")
+        try:
+            number = float(cleaned)
+        except ValueError:
+            raise UsageError(f"--context {key}={raw}: not a number") from None
+        if number < 0:
+            raise UsageError(f"--context {key}={raw}: must not be negative")
+        return int(number) if kind == "integer" or number.is_integer() else number
+    return raw
+
+
+def _context_matches(condition: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
+    for key, wanted in condition.items():
+        options = wanted if isinstance(wanted, list) else [wanted]
+        if context.get(key) not in options:
+            return False
+    return True
+
+
+def parse_context(pairs: tuple[str, ...]) -> dict[str, str]:
+    """--context key=value pairs; a malformed pair is a usage error."""
+    context: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UsageError(f"--context {pair!r}: expected key=value, e.g. mau=250000000")
+        context[key.strip()] = value.strip()
+    return context
+
+
+# -- loading --------------------------------------------------------------------------------------------
 def builtin_policy_names() -> list[str]:
     return sorted(node.name[:-4] for node in data_folder("policies").iterdir() if node.name.endswith(".yml"))
 
 
-def load_policy(name_or_path: str, _depth: int = 0) -> Policy:
-    """Load a built-in policy by name or a user policy file by path; a bad policy is a UsageError.
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    return dict(json.loads(read_text("policies", "policy.schema.json")))
 
-    ``extends: NAME`` starts from another policy (a built-in name or a path relative to this file), so a
-    legal team's file holds only what it changes; rules a policy leaves unset are errors.
-    """
+
+def load_policy(name_or_path: str, _depth: int = 0) -> Policy:
+    """Load a built-in policy by name or a policy file by path; a bad policy is a UsageError naming the
+    file, the line and the field. ``extends`` merges the named policy underneath (maps merge, lists and
+    scalars are replaced); a rule no policy in the chain sets is an error."""
     if _depth > 8:
         raise UsageError(f"policy {name_or_path!r}: 'extends' goes more than 8 levels deep (a cycle?)")
     path = Path(name_or_path)
     if name_or_path in builtin_policy_names():
-        text = data_folder("policies").joinpath(f"{name_or_path}.yml").read_text(encoding="utf-8")
-        origin = f"built-in policy {name_or_path}"
+        text = read_text("policies", f"{name_or_path}.yml")
+        origin = f"policies/{name_or_path}.yml (built-in)"
     elif path.is_file():
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{path}: cannot be read: {exc}") from exc
         origin = str(path)
     else:
         raise UsageError(f"no built-in policy or policy file named {name_or_path!r} "
                          f"(built-in: {', '.join(builtin_policy_names())})")
-    try:
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{origin}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
-        raise UsageError(f"{origin}: a policy is a mapping with at least a 'name'")
-    severity: dict[str, Severity | None] = {}
+    data = validate_policy_text(text, origin)
     digest = hashlib.sha256(text.encode("utf-8"))
     base_name = data.get("extends")
-    if base_name is not None:
-        if not isinstance(base_name, str):
-            raise UsageError(f"{origin}: extends: must name a built-in policy or a policy file")
-        base_path = path.parent / base_name if path.is_file() and not base_name.isidentifier() else None
-        base = load_policy(str(base_path) if base_path and base_path.is_file() else base_name, _depth + 1)
-        severity.update(base.severity)
+    if base_name:
+        base_path = path.parent / base_name if path.is_file() else None
+        base = load_policy(str(base_path) if base_path is not None and base_path.is_file() else base_name,
+                           _depth + 1)
         digest.update(base.sha256.encode())
-    severity.update(_severities(origin, data.get("severity") or {}))
-    return Policy(data["name"], digest.hexdigest(), severity)
+        data = _merge(dict(base.data), data)
+        data.pop("extends", None)
+    return Policy(data["name"], digest.hexdigest(), data)
 
 
-def _severities(origin: str, raw: Any) -> dict[str, Severity | None]:
-    if not isinstance(raw, dict):
-        raise UsageError(f"{origin}: 'severity' must map finding rules to error, warning, info or off")
-    known = finding_rules()
-    result: dict[str, Severity | None] = {}
-    for rule, value in raw.items():
-        if rule not in known:
-            raise UsageError(f"{origin}: severity.{rule}: unknown finding rule (known: {', '.join(sorted(known))})")
-        if value == OFF or value is False:
-            result[rule] = None
-            continue
-        try:
-            result[rule] = Severity(value)
-        except ValueError:
-            raise UsageError(f"{origin}: severity.{rule}: {value!r} is not error, warning, info or off") from None
-    return result
+def validate_policy_text(text: str, origin: str) -> dict[str, Any]:
+    """Parse (safe YAML) and validate one policy file against policies/policy.schema.json."""
+    import jsonschema
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise UsageError(f"{origin}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{origin}:1: a policy is a YAML mapping with at least a 'name'")
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        field_path = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        line = _line_of(node, list(error.absolute_path))
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise UsageError(f"{origin}:{line}: {field_path}: {error.message}{more}")
+    return data
+
+
+def _line_of(node: Any, path: list[Any]) -> int:
+    """The 1-based line of the YAML node at ``path`` (the deepest one that exists)."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def policy_as_yaml(policy: Policy) -> str:
+    """The resolved policy (after extends) for `modelclear policy show`."""
+    return yaml.safe_dump(dict(policy.data), sort_keys=False, allow_unicode=True, width=110)

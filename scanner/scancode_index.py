@@ -15,8 +15,11 @@ import os
 import pickle  # our own index file, written by this module; never a file from a repo
 import re
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from scanner.cachefiles import write_atomic
 from scanner.report.common import scancode_version
@@ -43,12 +46,24 @@ def extra_rules_dir() -> Path:
 _KEY = re.compile(r"[a-z0-9][a-z0-9.+_-]{0,120}")
 
 
-def reference_text(key: str) -> str | None:
-    """A license's own text, from rules/scancode/licenses or ScanCode's LicenseDB files (no index needed).
+@lru_cache(maxsize=512)
+def license_facts(key: str) -> dict[str, str]:
+    """name, category and spdx of a license key, from its .LICENSE front matter (no index needed)."""
+    raw = _license_file(key)
+    if raw is None or not raw.startswith("---"):
+        return {}
+    front = raw.split("\n---\n", 1)[0].removeprefix("---")
+    try:
+        data = yaml.safe_load(front)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {field: str(data[source]) for field, source in (("name", "name"), ("category", "category"),
+                                                            ("spdx", "spdx_license_key")) if data.get(source)}
 
-    Used to read a declared license's clauses when the repo's own copy cannot be read (gated repos, cards
-    without a LICENSE file). The text is what follows the .LICENSE file's YAML front matter.
-    """
+
+def _license_file(key: str) -> str | None:
     if not _KEY.fullmatch(key):
         return None
     from importlib.resources import files
@@ -56,12 +71,23 @@ def reference_text(key: str) -> str | None:
     for folder in (extra_rules_dir() / "licenses", files("licensedcode").joinpath("data").joinpath("licenses")):
         node = folder.joinpath(f"{key}.LICENSE")
         if node.is_file():
-            text = node.read_text(encoding="utf-8")
-            if text.startswith("---"):
-                parts = text.split("\n---\n", 1)
-                text = parts[1] if len(parts) == 2 else ""
-            return text.lstrip("\n") or None
+            return str(node.read_text(encoding="utf-8"))
     return None
+
+
+def reference_text(key: str) -> str | None:
+    """A license's own text, from rules/scancode/licenses or ScanCode's LicenseDB files (no index needed).
+
+    Used to read a declared license's clauses when the repo's own copy cannot be read (gated repos, cards
+    without a LICENSE file). The text is what follows the .LICENSE file's YAML front matter.
+    """
+    text = _license_file(key)
+    if text is None:
+        return None
+    if text.startswith("---"):
+        parts = text.split("\n---\n", 1)
+        text = parts[1] if len(parts) == 2 else ""
+    return text.lstrip("\n") or None
 
 
 def rules_digest() -> str:

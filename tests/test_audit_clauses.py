@@ -28,7 +28,8 @@ def test_declared_license_alone_yields_its_clauses(run_cli) -> None:  # type: ig
     assert found["naming"][0]["value"] == {"prefix": "Llama"}
     assert {"text": "Built with Llama"} in [c["value"] for c in found["attribution"]]
     rules = {f["rule"]: f for f in doc["findings"]}
-    assert rules["user-threshold"]["severity"] == "warning"
+    assert rules["user-threshold"]["severity"] == "info"  # a note: no --context mau was given
+    assert "give --context mau=N to check it" in rules["user-threshold"]["message"]
     assert rules["user-threshold"]["evidence"]["file"] == "license:llama-3.1-license-2024"
     assert "700,000,000 monthly active users" in rules["user-threshold"]["message"]
     assert {"naming-required", "attribution-required", "use-restrictions"} <= set(rules)

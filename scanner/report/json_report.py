@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from scanner.models import AuditResult, Clause, Finding, LicenseHit, ModelReport
@@ -23,6 +24,7 @@ def to_document(result: AuditResult, run: RunInfo) -> dict[str, Any]:
         "verdict": result.verdict,
         "models": [_model(model) for model in result.models],
         "findings": [_finding(finding) for finding in result.findings],
+        "waivers": [asdict(record) for record in result.waivers],
         "notice": NOT_LEGAL_ADVICE,
     }
 
@@ -95,4 +97,5 @@ def _finding(finding: Finding) -> dict[str, Any]:
         },
         "remediation": finding.remediation,
         "waived": finding.waived,
+        "waiver": asdict(finding.waiver) if finding.waiver else None,
     }

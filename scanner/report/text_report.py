@@ -40,6 +40,15 @@ def render(result: AuditResult, run: RunInfo) -> str:
             for finding in (f for f in result.findings if f.severity is severity):
                 lines.extend(_finding_lines(finding, paint))
         lines.append("")
+    if result.waivers:
+        lines.append("Waivers")
+        for record in result.waivers:
+            pin = f" @ {record.revision[:12]}" if record.revision else ""
+            lines.extend(textwrap.wrap(
+                f"{record.status}: {record.rule} on {record.model}{pin} ({record.reason}, approved by "
+                f"{record.approver}, expires {record.expires}; {record.findings} findings)", WIDTH,
+                initial_indent="  ", subsequent_indent="    "))
+        lines.append("")
     lines.extend(textwrap.wrap(NOT_LEGAL_ADVICE, WIDTH))
     return "\n".join(lines) + "\n"
 
@@ -95,6 +104,8 @@ def _finding_lines(finding: Finding, paint) -> list[str]:  # type: ignore[no-unt
         where = f" [{finding.evidence.file}" + (f":{finding.evidence.start_line}]" if finding.evidence.start_line
                                                  else "]")
     waived = " (waived)" if finding.waived else ""
+    if finding.waiver and not finding.waived:
+        waived = f" (waiver {finding.waiver.status}: expires {finding.waiver.expires})"
     lines = textwrap.wrap(f"{finding.rule}{waived}: {finding.message}{where}", WIDTH - 10,
                           initial_indent="", subsequent_indent="")
     out = [f"  {label} {lines[0]}"] + [f"          {line}" for line in lines[1:]]
