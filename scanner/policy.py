@@ -226,6 +226,8 @@ def validate_policy_text(text: str, origin: str) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         raise UsageError(f"{origin}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # e.g. an impossible date YAML tries to build
+        raise UsageError(f"{origin}: a value cannot be read: {exc}") from None
     if not isinstance(data, dict):
         raise UsageError(f"{origin}:1: a policy is a YAML mapping with at least a 'name'")
     validator = jsonschema.Draft202012Validator(_schema())

@@ -35,6 +35,16 @@ class Waiver:
     line: int | None = None
 
 
+class _TextDates(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: dates stay text, so a bad date is our error with its line."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
     return dict(json.loads(read_text("policies", "waivers.schema.json")))
@@ -48,17 +58,13 @@ def load_waivers(path: Path) -> list[Waiver]:
 
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_TextDates)
+        data = yaml.load(text, Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot be read: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise UsageError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML") from None
-    if isinstance(data, dict):  # YAML reads 2027-01-31 as a date; the schema speaks of strings
-        for entry in data.get("waivers") or []:
-            if isinstance(entry, dict) and isinstance(entry.get("expires"), date):
-                entry["expires"] = entry["expires"].isoformat()
     errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data),
                     key=lambda e: list(e.absolute_path))
     if errors:

@@ -130,3 +130,8 @@ def test_card_from_api_metadata() -> None:
 def test_hub_url_base_model_is_normalised() -> None:
     card = parse_card("---\nbase_model: https://huggingface.co/org/base\n---\n")
     assert card.base_models == ("org/base",)
+
+
+def test_impossible_date_in_front_matter_is_a_card_problem() -> None:
+    card = parse_card("---\nlicense: mit\nlast_modified: 2024-02-30\n---\n")
+    assert not card.has_front_matter and card.problems
