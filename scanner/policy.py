@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,6 +23,7 @@ import yaml
 from scanner.errors import UsageError
 from scanner.models import Evidence, Finding, PolicyRef, Severity
 from scanner.resources import data_folder, load_yaml, read_text
+from scanner.yamlfiles import load_validated
 
 OFF = "off"
 CLASSES = ("denied", "review", "allowed")
@@ -178,11 +178,6 @@ def builtin_policy_names() -> list[str]:
     return sorted(node.name[:-4] for node in data_folder("policies").iterdir() if node.name.endswith(".yml"))
 
 
-@lru_cache(maxsize=1)
-def _schema() -> dict[str, Any]:
-    return dict(json.loads(read_text("policies", "policy.schema.json")))
-
-
 def load_policy(name_or_path: str, _depth: int = 0) -> Policy:
     """Load a built-in policy by name or a policy file by path; a bad policy is a UsageError naming the
     file, the line and the field. ``extends`` merges the named policy underneath (maps merge, lists and
@@ -217,45 +212,10 @@ def load_policy(name_or_path: str, _depth: int = 0) -> Policy:
 
 def validate_policy_text(text: str, origin: str) -> dict[str, Any]:
     """Parse (safe YAML) and validate one policy file against policies/policy.schema.json."""
-    import jsonschema
-
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise UsageError(f"{origin}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    except (ValueError, TypeError, RecursionError) as exc:  # e.g. an impossible date YAML tries to build
-        raise UsageError(f"{origin}: a value cannot be read: {exc}") from None
+    data, _ = load_validated(text, origin, "policy.schema.json")
     if not isinstance(data, dict):
         raise UsageError(f"{origin}:1: a policy is a YAML mapping with at least a 'name'")
-    validator = jsonschema.Draft202012Validator(_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        error = errors[0]
-        field_path = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        line = _line_of(node, list(error.absolute_path))
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise UsageError(f"{origin}:{line}: {field_path}: {error.message}{more}")
     return data
-
-
-def _line_of(node: Any, path: list[Any]) -> int:
-    """The 1-based line of the YAML node at ``path`` (the deepest one that exists)."""
-    line = node.start_mark.line + 1 if node is not None else 1
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            pair = next(((k, v) for k, v in node.value if k.value == str(part)), None)
-            if pair is None:
-                break
-            line, node = pair[0].start_mark.line + 1, pair[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,19 +8,14 @@ the report's waiver list, so a decision never outlives what it was about silentl
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from scanner.errors import UsageError
 from scanner.models import Finding, WaiverNote, WaiverRecord
-from scanner.resources import read_text
+from scanner.yamlfiles import line_of, load_validated
 
 
 @dataclass(frozen=True)
@@ -35,51 +30,22 @@ class Waiver:
     line: int | None = None
 
 
-class _TextDates(yaml.SafeLoader):
-    """Safe YAML without implicit timestamps: dates stay text, so a bad date is our error with its line."""
-
-
-_TextDates.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-@lru_cache(maxsize=1)
-def _schema() -> dict[str, Any]:
-    return dict(json.loads(read_text("policies", "waivers.schema.json")))
-
-
 def load_waivers(path: Path) -> list[Waiver]:
     """Read and validate a waivers file; any problem is a UsageError naming the file, line and field."""
-    import jsonschema
-
-    from scanner.policy import _line_of
-
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=_TextDates)
-        data = yaml.load(text, Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot be read: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise UsageError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML") from None
-    errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data),
-                    key=lambda e: list(e.absolute_path))
-    if errors:
-        error = errors[0]
-        field = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise UsageError(f"{path}:{_line_of(node, list(error.absolute_path))}: {field}: {error.message}")
+    data, node = load_validated(text, str(path), "waivers.schema.json")
     waivers = []
     for index, entry in enumerate(data["waivers"]):
         try:
             expires = date.fromisoformat(entry["expires"])
         except ValueError:
-            line = _line_of(node, ["waivers", index, "expires"])
+            line = line_of(node, ["waivers", index, "expires"])
             raise UsageError(f"{path}:{line}: waivers.{index}.expires: {entry['expires']!r} is not a date") from None
         waivers.append(Waiver(entry["model"], entry["rule"], entry["reason"], entry["approver"], expires,
-                              entry.get("revision"), entry.get("note"), _line_of(node, ["waivers", index])))
+                              entry.get("revision"), entry.get("note"), line_of(node, ["waivers", index])))
     return waivers
 
 
