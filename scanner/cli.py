@@ -24,7 +24,7 @@ from scanner.hubid import normalize_hub_id
 from scanner.identify import Detector
 from scanner.models import RepoRef, Severity
 from scanner.policy import builtin_policy_names, load_policy, parse_context, policy_as_yaml, validate_policy_text
-from scanner.report import FORMATS, RunInfo
+from scanner.report import EXTENSIONS, FORMATS, RunInfo
 from scanner.report.lineage_graph import GRAPH_FORMATS
 from scanner.scancode_index import cache_root
 from scanner.sources import CacheSource, FileSelection, HubSettings, HubSource, LocalDirSource, MirrorSource, Source
@@ -135,22 +135,29 @@ def emit(rendered: str, output: Path | None, what: str) -> None:
 
 @cli.command()
 @click.argument("targets", nargs=-1, required=True)
-@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
-              help="Report format.")
+@click.option("--format", "output_formats", type=click.Choice(list(FORMATS)), multiple=True,
+              help="Report format: text (default), json, markdown, html, sarif, cyclonedx, notice. Repeat it to "
+                   "write several reports in one run (with -o BASE: BASE.txt, BASE.json, BASE.sarif, ...).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error", show_default=True,
               help="Exit 3 when an unwaived finding reaches this severity.")
 @source_options
 @click.pass_context
-def audit(ctx: click.Context, /, targets: tuple[str, ...], output_format: str, output: Path | None,
+def audit(ctx: click.Context, /, targets: tuple[str, ...], output_formats: tuple[str, ...], output: Path | None,
           **shared: Any) -> None:
     """Audit models: Hub ids (org/name or org/name@revision) or local model directories."""
     def run() -> int:
+        formats = list(dict.fromkeys(output_formats)) or ["text"]
+        if len(formats) > 1 and output is None:
+            raise UsageError("several --format values need -o BASE (files BASE.<format> are written)")
         prepared = prepare(targets, **shared)
         result = run_audit(prepared.refs, prepared.source, prepared.options)
-        color = output is None and sys.stdout.isatty()
-        emit(FORMATS[output_format](result, RunInfo(source=prepared.description, color=color)), output,
-             f"{output_format} report")
+        for output_format in formats:
+            color = output is None and sys.stdout.isatty() and output_format == "text"
+            target = output if len(formats) == 1 or output is None else \
+                output.with_name(f"{output.name}.{EXTENSIONS[output_format]}")
+            emit(FORMATS[output_format](result, RunInfo(source=prepared.description, color=color)), target,
+                 f"{output_format} report")
         return EXIT_VIOLATIONS if result.verdict == "fail" else EXIT_PASS
 
     ctx.exit(_guarded(run, ctx.obj["verbose"]))

@@ -35,13 +35,15 @@ class RuleInfo:
     title: str
     help: str
     remediation: str
+    security_severity: float
 
 
 @lru_cache(maxsize=1)
 def finding_rules() -> dict[str, RuleInfo]:
     """The finding vocabulary, from rules/findings.yml."""
     data = load_yaml("rules", "findings.yml")
-    return {rule: RuleInfo(rule, entry["title"], entry["help"], entry["remediation"]) for rule, entry in data.items()}
+    return {rule: RuleInfo(rule, entry["title"], entry["help"], entry["remediation"],
+                           float(entry["security_severity"])) for rule, entry in data.items()}
 
 
 @dataclass(frozen=True)

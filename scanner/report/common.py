@@ -7,6 +7,7 @@ from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 
 from scanner import __version__
+from scanner.models import AuditResult, ModelReport
 
 TOOL_NAME = "modelclear"
 NOT_LEGAL_ADVICE = (
@@ -34,3 +35,29 @@ def scancode_version() -> str | None:
 
 def tool_info() -> dict[str, str | None]:
     return {"name": TOOL_NAME, "version": __version__, "scancode_version": scancode_version()}
+
+
+def provenance_lines(result: AuditResult, run: RunInfo) -> list[str]:
+    """Who made this report, from what, when: the header every human-readable format carries."""
+    tool = tool_info()
+    revisions = ", ".join(f"{m.id}@{(m.revision or 'unknown')[:12]}" for m in result.models if m.role.value == "target")
+    return [
+        f"{tool['name']} {tool['version']}, ScanCode {tool['scancode_version'] or 'not installed'}",
+        f"policy {result.policy.name} (sha256 {result.policy.sha256[:12]}), fail on "
+        f"{result.fail_on.value if result.fail_on else 'never'}",
+        f"source {run.source}; generated {result.generated_at}",
+        f"audited: {revisions}",
+    ]
+
+
+def evidence_location(model: ModelReport | None, file: str | None) -> tuple[str, bool]:
+    """(file shown, is a real file of the repo). Evidence can cite a reference text (license:<key>) or the
+    gated prompt (README.md#extra_gated_prompt): those point at the card."""
+    if not file:
+        return "README.md", False
+    if file.startswith(("license:", "hub-api:")) or "#" in file:
+        return "README.md", False
+    return file, True
+
+
+SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "info": "2.0"}
