@@ -58,6 +58,7 @@ class AuditOptions:
     depth: int = 10
     max_nodes: int = 200
     waivers: tuple[Waiver, ...] = ()
+    progress: Callable[[int, int], None] | None = None  # (repos examined, repos known so far)
     today: date = field(default_factory=lambda: datetime.now(timezone.utc).date())
 
 
@@ -86,12 +87,14 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) ->
                                     f"the audit's budget of {options.max_nodes} repos was reached "
                                     f"({ref.id} was not fetched)"))
                 fresh = fresh[:room]
-            for ref, repo in zip(fresh, pool.map(_fetch_logged(source), fresh), strict=True):
+            for position, (ref, repo) in enumerate(zip(fresh, pool.map(_fetch_logged(source), fresh), strict=True)):
                 role = (Role.TARGET if level == 0 else
                         Role.DATASET if ref.kind is RepoKind.DATASET else Role.ANCESTOR)
                 key = node_key(ref.kind, ref.id)
                 examined[key] = examine(repo, role, (ref.id,), options.policy, options.detector)
                 depth_of[key] = level
+                if options.progress is not None:
+                    options.progress(len(examined), len(examined) + len(fresh) - position - 1)
             next_refs: list[RepoRef] = []
             for ref in fresh:
                 report, _ = examined[node_key(ref.kind, ref.id)]

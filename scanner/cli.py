@@ -119,9 +119,16 @@ def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, context: t
         hub_source = HubSource(settings, selection)
     detector = Detector(cache_dir=None if no_cache else cache_root())
     options = AuditOptions(policy=policy, fail_on=FAIL_ON[fail_on], jobs=jobs, detector=detector, depth=depth,
-                           max_nodes=max_nodes, waivers=waivers)
+                           max_nodes=max_nodes, waivers=waivers, progress=_progress() if sys.stderr.isatty() else None)
     return Prepared(refs, _Dispatch(hub_source, LocalDirSource(selection), local_refs), options,
                     hub_source.describe())
+
+
+def _progress() -> Any:
+    """A one-line counter on stderr (a terminal only), so a long lineage walk visibly advances."""
+    def show(done: int, known: int) -> None:
+        click.echo(f"\rmodelclear: examined {done} of {known} repos found so far", err=True, nl=False)
+    return show
 
 
 def emit(rendered: str, output: Path | None, what: str) -> None:
@@ -152,6 +159,8 @@ def audit(ctx: click.Context, /, targets: tuple[str, ...], output_formats: tuple
             raise UsageError("several --format values need -o BASE (files BASE.<format> are written)")
         prepared = prepare(targets, **shared)
         result = run_audit(prepared.refs, prepared.source, prepared.options)
+        if prepared.options.progress is not None:
+            click.echo("", err=True)  # end the progress line
         for output_format in formats:
             color = output is None and sys.stdout.isatty() and output_format == "text"
             target = output if len(formats) == 1 or output is None else \

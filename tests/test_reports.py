@@ -131,7 +131,8 @@ def test_repo_content_is_escaped_everywhere(run_cli, tmp_path: Path) -> None:  #
     out = render_all(run_cli, tmp_path, "cards/hostile-html")
     html = out["html"]
     assert "<script" not in html and "<img" not in html and "<b " not in html
-    assert "&lt;script&gt;window.pwned=3&lt;/script&gt;" in html  # the LICENSE's first line, quoted as evidence
+    # the LICENSE's first line, quoted as evidence, shows as text
+    assert "&lt;script&gt;document.title=&quot;PWNED&quot;; window.pwned=3&lt;/script&gt;" in html
     assert "default-src 'none'" in html  # and even an unescaped script could not run
     markdown = out["markdown"]
     assert "<script" not in markdown and "&lt;script&gt;" in markdown

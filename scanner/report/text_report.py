@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scanner.models import AuditResult, Finding, ModelReport, Role, Severity, Status
-from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, tool_info
+from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, provenance_lines
 
 WIDTH = 80
 QUOTE_CHARS = 160
@@ -16,16 +16,15 @@ _COLORS = {"error": "31", "warning": "33", "info": "36", "fail": "1;31", "pass":
 
 def render(result: AuditResult, run: RunInfo) -> str:
     paint = _painter(run.color)
-    tool = tool_info()
     lines = [
-        f"{tool['name']} {tool['version']} (ScanCode {tool['scancode_version'] or 'not installed'})",
-        f"policy {result.policy.name}  source {run.source}",
-        "",
         f"Verdict: {paint(result.verdict, result.verdict.upper())}  "
         f"({_count(result.findings, Severity.ERROR)} errors, {_count(result.findings, Severity.WARNING)} warnings, "
         f"{_count(result.findings, Severity.INFO)} notes)",
         "",
     ]
+    for line in provenance_lines(result, run):
+        lines.extend(textwrap.wrap(line, WIDTH, subsequent_indent="    "))
+    lines.append("")
     targets = [m for m in result.models if m.role is Role.TARGET]
     if any(m.role is not Role.TARGET for m in result.models):
         lines.append("Lineage")
