@@ -153,3 +153,18 @@ def test_graph_command_formats(run_cli) -> None:  # type: ignore[no-untyped-def]
 def test_graph_labels_are_escaped() -> None:
     assert _mermaid_escape('a"b<c>|[d]') == "a#quot;b#lt;c#gt;#124;#91;d#93;"
     assert _dot_escape('a"b\\c\nd') == 'a\\"b\\\\c d'
+
+
+def test_progress_is_reported_while_the_lineage_is_walked() -> None:
+    from scanner.audit import AuditOptions, run_audit
+    from scanner.models import RepoRef
+    from scanner.policy import load_policy
+    from scanner.sources import MirrorSource
+    from tests.conftest import HUB_ROOT
+
+    seen: list[tuple[int, int]] = []
+    options = AuditOptions(policy=load_policy("commercial").bind({}), progress=lambda done, known: seen.append(
+        (done, known)))
+    result = run_audit([RepoRef("chain/model-gguf")], MirrorSource(HUB_ROOT), options)
+    assert [done for done, _ in seen] == list(range(1, len(result.models) + 1))
+    assert all(known >= done for done, known in seen)
