@@ -45,7 +45,8 @@ def provenance_lines(result: AuditResult, run: RunInfo) -> list[str]:
         f"{tool['name']} {tool['version']}, ScanCode {tool['scancode_version'] or 'not installed'}",
         f"policy {result.policy.name} (sha256 {result.policy.sha256[:12]}), fail on "
         f"{result.fail_on.value if result.fail_on else 'never'}",
-        f"source {run.source}; generated {result.generated_at}",
+        f"source {run.source}",
+        f"generated {result.generated_at}",
         f"audited: {revisions}",
     ]
 

@@ -22,8 +22,9 @@ def render(result: AuditResult, run: RunInfo) -> str:
         f"{_count(result.findings, Severity.INFO)} notes)",
         "",
     ]
-    for line in provenance_lines(result, run):
-        lines.extend(textwrap.wrap(line, WIDTH, subsequent_indent="    "))
+    for line in provenance_lines(result, run):  # paths and ids are never split
+        lines.extend(textwrap.wrap(line, WIDTH, subsequent_indent="    ", break_long_words=False,
+                                   break_on_hyphens=False))
     lines.append("")
     targets = [m for m in result.models if m.role is Role.TARGET]
     if any(m.role is not Role.TARGET for m in result.models):
