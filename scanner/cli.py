@@ -6,11 +6,12 @@ or above --fail-on. The report goes to stdout alone (or --output); logs and prog
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from huggingface_hub.utils import logging as hf_logging
 
 from scanner import __version__
 from scanner.audit import AuditOptions, run_audit
+from scanner.discover import Discovery, discover, targets_of
 from scanner.errors import ModelclearError, UsageError
 from scanner.hubid import normalize_hub_id
 from scanner.identify import Detector
@@ -124,6 +126,44 @@ def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, context: t
                     hub_source.describe())
 
 
+def _apply_manifest(discovery: Discovery, shared: dict[str, Any], ctx: click.Context) -> None:
+    """The manifest's policy, context and waivers apply unless the command line set them."""
+    manifest = discovery.manifest
+    if manifest is None:
+        return
+    source = ctx.get_parameter_source
+    if manifest.policy and source("policy_name") is click.core.ParameterSource.DEFAULT:
+        policy = discovery.root / manifest.policy
+        shared["policy_name"] = str(policy) if policy.is_file() else manifest.policy
+    if manifest.context and not shared["context"]:
+        shared["context"] = tuple(f"{key}={value}" for key, value in manifest.context)
+    if manifest.waivers and shared["waivers_file"] is None:
+        shared["waivers_file"] = discovery.root / manifest.waivers
+
+
+@cli.command("discover")
+@click.argument("path", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def discover_command(ctx: click.Context, /, path: Path, output_format: str) -> None:
+    """List the Hub models and datasets a code repository references, with file:line (nothing is executed)."""
+    def run() -> int:
+        found = discover(path)
+        if output_format == "json":
+            click.echo(json.dumps({"references": [
+                {"id": r.id, "kind": r.kind.value, "revision": r.revision, "file": r.file, "line": r.line,
+                 "how": r.how} for r in found.references], "problems": list(found.problems)}, indent=2))
+        else:
+            for r in found.references:
+                pin = f"@{r.revision}" if r.revision else ""
+                click.echo(f"{r.file}:{r.line}: {r.kind.value} {r.id}{pin} ({r.how})")
+            for problem in found.problems:
+                click.echo(f"modelclear: skipped {problem}", err=True)
+        return EXIT_PASS
+
+    ctx.exit(_guarded(run, 0))
+
+
 def _progress() -> Any:
     """A one-line counter on stderr (a terminal only), so a long lineage walk visibly advances."""
     def show(done: int, known: int) -> None:
@@ -141,7 +181,9 @@ def emit(rendered: str, output: Path | None, what: str) -> None:
 
 
 @cli.command()
-@click.argument("targets", nargs=-1, required=True)
+@click.argument("targets", nargs=-1)
+@click.option("--discover", "discover_path", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Audit every Hub model and dataset a code repository references (see `modelclear discover`).")
 @click.option("--format", "output_formats", type=click.Choice(list(FORMATS)), multiple=True,
               help="Report format: text (default), json, markdown, html, sarif, cyclonedx, notice. Repeat it to "
                    "write several reports in one run (with -o BASE: BASE.txt, BASE.json, BASE.sarif, ...).")
@@ -150,15 +192,25 @@ def emit(rendered: str, output: Path | None, what: str) -> None:
               help="Exit 3 when an unwaived finding reaches this severity.")
 @source_options
 @click.pass_context
-def audit(ctx: click.Context, /, targets: tuple[str, ...], output_formats: tuple[str, ...], output: Path | None,
-          **shared: Any) -> None:
-    """Audit models: Hub ids (org/name or org/name@revision) or local model directories."""
+def audit(ctx: click.Context, /, targets: tuple[str, ...], discover_path: Path | None,
+          output_formats: tuple[str, ...], output: Path | None, **shared: Any) -> None:
+    """Audit models: Hub ids (org/name or org/name@revision), local model directories, or --discover PATH."""
     def run() -> int:
         formats = list(dict.fromkeys(output_formats)) or ["text"]
         if len(formats) > 1 and output is None:
             raise UsageError("several --format values need -o BASE (files BASE.<format> are written)")
+        if not targets and discover_path is None:
+            raise UsageError("name the models to audit, or --discover PATH")
+        discovery = discover(discover_path) if discover_path else None
+        if discovery is not None:
+            _apply_manifest(discovery, shared, ctx)
         prepared = prepare(targets, **shared)
-        result = run_audit(prepared.refs, prepared.source, prepared.options)
+        refs = prepared.refs + (targets_of(discovery) if discovery else [])
+        if not refs:
+            raise UsageError(f"no Hub models or datasets are referenced under {discover_path}")
+        result = run_audit(refs, prepared.source, prepared.options)
+        if discovery is not None:
+            result = replace(result, references=discovery.references)
         if prepared.options.progress is not None:
             click.echo("", err=True)  # end the progress line
         for output_format in formats:
@@ -279,6 +331,9 @@ def _guarded(run: Any, verbose: int) -> int:
     except UsageError as exc:
         click.echo(f"modelclear: error: {exc}", err=True)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (`| head`): not our failure, and nothing left to say
+        sys.stdout = open(os.devnull, "w")
+        return EXIT_PASS
     except ModelclearError as exc:
         click.echo(f"modelclear: failed: {exc}", err=True)
         return EXIT_FAILURE

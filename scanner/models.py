@@ -250,6 +250,18 @@ class WaiverRecord:
 
 
 @dataclass(frozen=True)
+class CodeReference:
+    """A place in the user's code repository that names a Hub repo (from `modelclear discover`)."""
+
+    id: str
+    kind: RepoKind
+    file: str
+    line: int
+    how: str
+    revision: str | None = None
+
+
+@dataclass(frozen=True)
 class PolicyRef:
     name: str
     sha256: str
@@ -265,6 +277,7 @@ class AuditResult:
     generated_at: str = ""
     edges: tuple[Edge, ...] = ()
     waivers: tuple[WaiverRecord, ...] = ()
+    references: tuple[CodeReference, ...] = ()
 
     @property
     def verdict(self) -> str:

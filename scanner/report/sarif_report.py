@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from scanner.models import AuditResult, Finding, ModelReport
+from scanner.models import AuditResult, CodeReference, Finding, ModelReport
 from scanner.policy import finding_rules
 from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, evidence_location, tool_info
 
@@ -26,7 +26,11 @@ def render(result: AuditResult, run: RunInfo) -> str:
     rule_ids = list(rules)
     models = {m.id: m for m in result.models}
     bases = {model.id: f"MODEL{index}" for index, model in enumerate(result.models)}
-    results = [_result(f, models.get(f.model), bases, rule_ids) for f in result.findings[:MAX_RESULTS]]
+    referenced: dict[str, list[CodeReference]] = {}
+    for reference in result.references:
+        referenced.setdefault(reference.id, []).append(reference)
+    results = [_result(f, models.get(f.model), bases, rule_ids, referenced.get(f.path[0] if f.path else f.model, []))
+               for f in result.findings[:MAX_RESULTS]]
     tool = tool_info()
     document: dict[str, Any] = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -63,12 +67,15 @@ def _repo_uri(model: ModelReport) -> str:
     return f"{HUB}/{kind}{model.id}/blob/{model.revision or 'main'}/"
 
 
-def _result(finding: Finding, model: ModelReport | None, bases: dict[str, str], rule_ids: list[str]
-            ) -> dict[str, Any]:
+def _result(finding: Finding, model: ModelReport | None, bases: dict[str, str], rule_ids: list[str],
+            references: list[CodeReference]) -> dict[str, Any]:
     file, real = evidence_location(model, finding.evidence.file)
-    location: dict[str, Any] = {"artifactLocation": {"uri": file, "uriBaseId": bases.get(finding.model, "MODEL0")}}
+    evidence: dict[str, Any] = {"artifactLocation": {"uri": file, "uriBaseId": bases.get(finding.model, "MODEL0")}}
     if real and finding.evidence.start_line:
-        location["region"] = {"startLine": finding.evidence.start_line}
+        evidence["region"] = {"startLine": finding.evidence.start_line}
+    # Where the user's code names the model is where the alert belongs; the model's own file is related.
+    location = ({"artifactLocation": {"uri": references[0].file}, "region": {"startLine": references[0].line}}
+                if references else evidence)
     identity = "\x1f".join([finding.rule, finding.model, finding.evidence.file or "", *finding.path])
     entry: dict[str, Any] = {
         "ruleId": finding.rule,
@@ -77,6 +84,8 @@ def _result(finding: Finding, model: ModelReport | None, bases: dict[str, str], 
         "message": {"text": finding.message + (f" (via {' -> '.join(finding.path)})" if len(finding.path) > 1
                                                else "")},
         "locations": [{"physicalLocation": location}],
+        **({"relatedLocations": [{"id": 0, "physicalLocation": evidence,
+                                  "message": {"text": f"evidence in {finding.model}"}}]} if references else {}),
         "partialFingerprints": {"modelclear/v1": hashlib.sha256(identity.encode("utf-8")).hexdigest()},
         "properties": {"model": finding.model, "path": list(finding.path), "evidenceFile": finding.evidence.file,
                        "quote": finding.evidence.quote},
