@@ -61,7 +61,7 @@ SOURCE_OPTIONS = (
     click.option("--revision", help="Revision for targets without @rev (branch, tag or commit)."),
     click.option("--offline", is_flag=True, help="Audit from the local Hugging Face cache only; no network."),
     click.option("--mirror", type=click.Path(file_okay=False, exists=True, path_type=Path),
-                 help="Treat DIR/<org>/<name>/ as an offline hub."),
+                 envvar="MODELCLEAR_MIRROR", help="Treat DIR/<org>/<name>/ as an offline hub (env MODELCLEAR_MIRROR)."),
     click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
                  help="Hugging Face cache folder (default: HF_HUB_CACHE)."),
     click.option("--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True,
