@@ -56,31 +56,16 @@ def _model(model: ModelReport) -> dict[str, Any]:
 
 
 def _license(hit: LicenseHit) -> dict[str, Any]:
-    return {
-        "key": hit.key,
-        "spdx": hit.spdx,
-        "source": hit.source,
-        "file": hit.file,
-        "start_line": hit.start_line,
-        "end_line": hit.end_line,
-        "score": hit.score,
-        "name": hit.name,
-        "category": hit.category,
-        "via": hit.via,
-    }
+    """key, spdx, source, file, start_line, end_line, score (contract), plus name, category, via."""
+    return asdict(hit)
 
 
 def _clause(clause: Clause) -> dict[str, Any]:
-    return {
-        "kind": clause.kind,
-        "value": dict(clause.value) if clause.value else None,
-        "license": clause.license,
-        "file": clause.file,
-        "start_line": clause.start_line,
-        "end_line": clause.end_line,
-        "quote": clause.quote,
-        "rule": clause.rule,
-    }
+    """kind, value, license, file, start_line, end_line, quote (contract), plus the rule that matched.
+    A kind without a value (or a value parser that found none) is `null`, never `{}`."""
+    data = asdict(clause)
+    data["value"] = data["value"] or None
+    return data
 
 
 def _finding(finding: Finding) -> dict[str, Any]:
