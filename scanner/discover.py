@@ -228,10 +228,10 @@ def _manifest(text: str, relative: str) -> tuple[Manifest, list[Reference]]:
     entries = data.get("models") or []
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
         raw, revision = (entry.get("id"), entry.get("revision")) if isinstance(entry, dict) else (entry, None)
-        hub_id = normalize_hub_id(str(raw)) if raw else None
-        if hub_id is None:
-            raise UsageError(f"{relative}: models[{index}] {raw!r} is not a Hub model id")
+        hub_id = normalize_hub_id(raw) if isinstance(raw, str) else None
         line = line_of(node, ["models", index])
+        if hub_id is None:
+            raise UsageError(f"{relative}:{line}: models[{index}] {raw!r} is not a Hub model id")
         models.append((hub_id, str(revision) if revision else None))
         references.append(Reference(hub_id, RepoKind.MODEL, relative, line, "manifest", models[-1][1]))
     context = data.get("context") or {}

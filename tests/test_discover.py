@@ -80,3 +80,9 @@ def test_discover_command_and_audit_discover(run_cli) -> None:  # type: ignore[n
     assert doc["context"]["mau"] == 5_000_000  # from the manifest
     targets = {(m["kind"], m["id"]) for m in doc["models"] if m["role"] == "target"}
     assert ("dataset", "Salesforce/APIGen-MT-5k") in targets and ("model", "01-ai/Yi-34B") in targets
+
+
+def test_bad_manifest_is_a_usage_error_with_its_line(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".modelclear.yml").write_text("policy: commercial\nmodels:\n  - org/good\n  - 123\n")
+    result = run_cli("audit", "--discover", str(tmp_path))
+    assert result.exit_code == 2 and ".modelclear.yml:4: models[1] 123 is not a Hub model id" in result.stderr
