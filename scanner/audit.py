@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 import networkx as nx
 
 from scanner.card import card_from_metadata, parse_card
-from scanner.clauses import clauses_for_model, engine
+from scanner.clauses import clause_identity, clauses_for_model, engine
 from scanner.identify import Declaration, Detector, Identification, expression_keys, hub_license_map, identify
 from scanner.lineage import (
     build_graph,
@@ -72,7 +72,6 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) ->
     """
     targets = list(dict.fromkeys(refs))
     examined: dict[str, tuple[ModelReport, list[Finding]]] = {}
-    depth_of: dict[str, int] = {}
     frontier = targets
     cut_off: list[tuple[str, str]] = []  # (node whose lineage was not fully followed, why)
     wanted_by: dict[str, str] = {}  # lineage repo -> the repo that named it first
@@ -92,7 +91,6 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) ->
                         Role.DATASET if ref.kind is RepoKind.DATASET else Role.ANCESTOR)
                 key = node_key(ref.kind, ref.id)
                 examined[key] = examine(repo, role, (ref.id,), options.policy, options.detector)
-                depth_of[key] = level
                 if options.progress is not None:
                     options.progress(len(examined), len(examined) + len(fresh) - position - 1)
             next_refs: list[RepoRef] = []
@@ -180,7 +178,8 @@ def _lineage_findings(graph: nx.DiGraph, examined: Mapping[str, tuple[ModelRepor
         target = node_key(target_ref.kind, target_ref.id)
         if target not in graph:
             continue
-        for node in lineage_order(graph, target):
+        reachable = lineage_order(graph, target)
+        for node in reachable:
             report, own = examined[node]
             path = path_between(graph, target, node)
             for finding in own:
@@ -191,7 +190,7 @@ def _lineage_findings(graph: nx.DiGraph, examined: Mapping[str, tuple[ModelRepor
             if report.kind is RepoKind.DATASET:
                 emit(_dataset_finding(report, path, policy))
         for conflict in conflicts:
-            if conflict.child == target or conflict.child in nx.descendants(graph, target):
+            if conflict.child in reachable:
                 child = report_of(graph, conflict.child)
                 chain = path_between(graph, conflict.child, conflict.ancestor)
                 declared_at = next((h for h in child.licenses if h.source == "declared"), None)
@@ -329,12 +328,12 @@ def _clause_findings(model_id: str, clauses: tuple[Clause, ...], policy: Policy,
     """One finding per restrictive clause kind and license, citing the first clause that says it."""
     kinds = engine().kinds
     findings: list[Finding | None] = []
-    seen: set[tuple[str, str | None, str]] = set()
+    seen: set[tuple[str | None, str, str]] = set()
     for clause in clauses:
         info = kinds[clause.kind]
         if not info.finding:
             continue
-        key = (clause.kind, clause.license, repr(sorted((clause.value or {}).items())))
+        key = (clause.license, *clause_identity(clause.kind, clause.value))
         if key in seen:
             continue
         seen.add(key)
@@ -351,10 +350,7 @@ def _classification_findings(model_id: str, licenses: tuple[LicenseHit, ...], po
     findings: list[Finding | None] = []
     for key in dict.fromkeys(hit.key for hit in licenses if hit.source != "inherited"):
         hit = next(h for h in licenses if h.key == key)
-        facts = {"category": hit.category, "spdx": hit.spdx}
-        if not facts["category"]:
-            facts["category"] = license_facts(key).get("category")
-        verdict = policy.classify(key, facts["spdx"], facts["category"])
+        verdict = policy.classify(key, hit.spdx, hit.category or license_facts(key).get("category"))
         if verdict.verdict == "allowed":
             continue
         rule = "license-denied" if verdict.verdict == "denied" else "license-review"

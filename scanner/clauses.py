@@ -120,7 +120,7 @@ class ClauseEngine:
                     continue
                 if value and self.kinds[rule.kind].aliases:
                     value = _spell_out(value, self.kinds[rule.kind].aliases)
-                key = (rule.kind, repr(sorted(value.items())) if value else "")
+                key = clause_identity(rule.kind, value)
                 if key not in found:
                     found[key] = Clause(
                         kind=rule.kind, value=value, license=license_key, file=file,
@@ -199,8 +199,13 @@ def clauses_for_model(repo: FetchedRepo, card: CardInfo, card_file: str, license
     return tuple(found)
 
 
+def clause_identity(kind: str, value: Mapping[str, Any] | None) -> tuple[str, str]:
+    """What makes two clauses the same clause: their kind and value (not where they were read)."""
+    return kind, repr(sorted((value or {}).items()))
+
+
 def _identity(clause: Clause) -> tuple[str, str]:
-    return clause.kind, repr(sorted((clause.value or {}).items()))
+    return clause_identity(clause.kind, clause.value)
 
 
 def _attach_license(clause: Clause, hits: list[LicenseHit]) -> Clause:

@@ -164,18 +164,8 @@ def _resolve_other(card: CardInfo, hub_map: HubLicenseMap) -> Declaration:
 
 
 def _spdx_for(key: str, hub_map: HubLicenseMap) -> str:
-    known = hub_map.key_to_spdx(key)
-    if known:
-        return known
-    prefix = "LicenseRef-modelclear-" if key in _custom_keys() else "LicenseRef-scancode-"
-    return prefix + key
-
-
-@lru_cache(maxsize=1)
-def _custom_keys() -> frozenset[str]:
-    from scanner.scancode_index import extra_rules_dir
-
-    return frozenset(path.stem for path in (extra_rules_dir() / "licenses").glob("*.LICENSE"))
+    """The SPDX id the Hub map gives, else the one the license's own .LICENSE file declares."""
+    return hub_map.key_to_spdx(key) or license_facts(key).get("spdx") or f"LicenseRef-scancode-{key}"
 
 
 def _normalise_link(url: str) -> str:
@@ -369,10 +359,16 @@ def fingerprint_table() -> dict[str, dict[str, Any]]:
     return {entry["fingerprint"]: entry for entry in data.get("texts", [])}
 
 
-def _whole_text_detection(text: str, known: dict[str, Any]) -> TextDetection:
+def text_span(text: str) -> tuple[int, int]:
+    """The first and last non-blank lines (1-based): where a text that is one whole license lies."""
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines, 1) if line.strip()), 1)
     last = next((i for i in range(len(lines), 0, -1) if lines[i - 1].strip()), first)
+    return first, last
+
+
+def _whole_text_detection(text: str, known: dict[str, Any]) -> TextDetection:
+    first, last = text_span(text)
     words = len(_WORD.findall(text))
     match = TextMatch(known["key"], known["spdx"], first, last, 100.0, 100.0, known.get("name"),
                       known.get("category"), "text", words)

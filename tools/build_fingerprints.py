@@ -16,7 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scanner.identify import Detector, fingerprint, hub_license_map  # noqa: E402
+from scanner.identify import Detector, fingerprint, hub_license_map, text_span  # noqa: E402
 from scanner.scancode_index import extra_rules_dir, get_license_cache  # noqa: E402
 
 
@@ -40,9 +40,7 @@ def main() -> None:
     entries: dict[str, dict[str, object]] = {}
     for origin, text in candidate_texts():
         detection = detector.detect(text)
-        lines = text.split("\n")
-        first = next((i for i, line in enumerate(lines, 1) if line.strip()), 1)
-        last = next((i for i in range(len(lines), 0, -1) if lines[i - 1].strip()), first)
+        first, last = text_span(text)
         if len(detection.matches) != 1:
             print(f"skip {origin}: {[m.key for m in detection.matches]}")
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
+from scanner.clauses import clause_identity
 from scanner.models import AuditResult, Clause, ModelReport, Role
 from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, provenance_lines
 
@@ -68,7 +69,7 @@ def _unique(clauses: list[tuple[ModelReport, Clause]]) -> list[tuple[ModelReport
     seen: set[tuple[str, str]] = set()
     kept = []
     for model, clause in clauses:
-        key = (clause.kind, repr(sorted((clause.value or {}).items())))
+        key = clause_identity(clause.kind, clause.value)
         if key not in seen:
             seen.add(key)
             kept.append((model, clause))
