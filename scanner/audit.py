@@ -195,7 +195,7 @@ def _lineage_findings(graph: nx.DiGraph, examined: Mapping[str, tuple[ModelRepor
                 chain = path_between(graph, conflict.child, conflict.ancestor)
                 declared_at = next((h for h in child.licenses if h.source == "declared"), None)
                 emit(policy.finding(
-                    "lineage-conflict", child.id, path_between(graph, target, conflict.child) + chain[1:],
+                    "lineage-conflict", child.id, path_between(graph, target, conflict.child),
                     f"{child.id} is under {', '.join(conflict.child_licenses)} but derives from "
                     f"{report_of(graph, conflict.ancestor).id} under {', '.join(conflict.ancestor_licenses)} "
                     f"({' -> '.join(chain)}), whose terms still bind it: {', '.join(conflict.dropped)}",

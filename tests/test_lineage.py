@@ -49,7 +49,9 @@ def test_apache_on_a_llama_finetune_is_a_lineage_conflict(run_cli) -> None:  # t
     assert "is under apache-2.0 but derives from meta-llama/Meta-Llama-3.1-8B-Instruct under " \
            "llama-3.1-license-2024" in conflict["message"]
     assert "user-threshold" in conflict["message"] and "naming" in conflict["message"]
-    assert conflict["path"] == ["acme/llama-3.1-apache-relicensed", "meta-llama/Meta-Llama-3.1-8B-Instruct"]
+    # DESIGN section 4: path is [target, ..., model]; the chain to the ancestor is in the message
+    assert conflict["path"] == ["acme/llama-3.1-apache-relicensed"]
+    assert "(acme/llama-3.1-apache-relicensed -> meta-llama/Meta-Llama-3.1-8B-Instruct)" in conflict["message"]
     assert conflict["evidence"]["file"] == "README.md" and conflict["evidence"]["start_line"] == 2
 
 
@@ -168,3 +170,13 @@ def test_progress_is_reported_while_the_lineage_is_walked() -> None:
     result = run_audit([RepoRef("chain/model-gguf")], MirrorSource(HUB_ROOT), options)
     assert [done for done, _ in seen] == list(range(1, len(result.models) + 1))
     assert all(known >= done for done, known in seen)
+
+
+def test_every_finding_path_runs_from_a_target_to_its_model(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """DESIGN section 4: findings carry path [target, ..., model]."""
+    doc = audit(run_cli, "acme/llama-3.1-apache-relicensed", "acme/qwen-mistral-merge", "acme/sd-style-lora",
+                "Salesforce/xLAM-2-3b-fc-r-gguf", "orphan/finetune", "--depth", "1")
+    targets = {m["id"] for m in doc["models"] if m["role"] == "target"}
+    assert doc["findings"]
+    for finding in doc["findings"]:
+        assert finding["path"][0] in targets and finding["path"][-1] == finding["model"], finding
