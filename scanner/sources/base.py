@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.models import FetchedRepo, RepoFile, RepoRef, SourceProblem, Status
+from scanner.models import CARD_FILE, FetchedRepo, RepoFile, RepoRef, SourceProblem, Status
 from scanner.resources import load_yaml
 from scanner.text import decode_text
 
@@ -50,22 +51,43 @@ class FileSelection:
         chosen = [name for _, name in ranked]
         return chosen[: self.max_files], chosen[self.max_files:]
 
-    def read_local(self, path: Path, name: str) -> tuple[RepoFile, SourceProblem | None]:
-        """Read one local file under the size cap; a file that is too large or not text is data, not a crash."""
+    def read_local(self, path: Path, name: str, root: Path) -> tuple[RepoFile, SourceProblem | None]:
+        """Read one local file under the size cap; a file that is too large or not text is data, not a crash.
+
+        A symbolic link is followed only when it resolves to a regular file inside ``root``: a checkout whose
+        LICENSE links to ~/.cache/huggingface/token or /etc/passwd must never put that file into a report."""
         try:
-            size = os.stat(path).st_size
-            if size > self.max_file_bytes:
-                return self.too_large(name, size)
-            with open(path, "rb") as handle:
+            real = Path(os.path.realpath(path))
+            if not real.is_relative_to(Path(os.path.realpath(root))):
+                return self.refused(name, "is a symbolic link to a file outside the repository")
+            status = os.stat(real)
+            if not stat.S_ISREG(status.st_mode):
+                return self.refused(name, "is not a regular file")
+            with open(real, "rb") as handle:
                 data = handle.read(self.max_file_bytes + 1)
         except OSError as exc:
             message = f"{name} could not be read: {exc.strerror or exc.__class__.__name__}"
             return RepoFile(name, None, note=message), SourceProblem(message, file=name)
         if len(data) > self.max_file_bytes:
-            return self.too_large(name, len(data))
+            return self.too_large(name, max(status.st_size, len(data)), head=data)
         return self.decode(name, data, size=len(data))
 
-    def too_large(self, name: str, size: int) -> tuple[RepoFile, SourceProblem]:
+    @staticmethod
+    def refused(name: str, why: str) -> tuple[RepoFile, SourceProblem]:
+        message = f"{name} {why}; not read"
+        return RepoFile(name, None, note=message), SourceProblem(message, file=name, status=Status.OK)
+
+    def too_large(self, name: str, size: int, head: bytes | None = None) -> tuple[RepoFile, SourceProblem]:
+        """A file over the cap is not read; but the card's first bytes are kept when we have them, because its
+        front matter (license, base_model) sits at the top and dropping it would clear a model unread."""
+        if name == CARD_FILE and head:
+            cut = head[: self.max_file_bytes]
+            text = decode_text(cut[: cut.rfind(b"\n") + 1] or cut)
+            if text is not None:
+                message = (f"{name} is {size} bytes, above the {self.max_file_bytes}-byte cap; only its first "
+                           f"{len(text.encode('utf-8', 'surrogatepass'))} bytes (front matter included) were read")
+                return RepoFile(name, text, size=size, note=message), SourceProblem(message, file=name,
+                                                                                    status=Status.OK)
         message = f"{name} is {size} bytes, above the {self.max_file_bytes}-byte cap; not read"
         return RepoFile(name, None, size=size, note=message), SourceProblem(message, file=name, status=Status.OK)
 
@@ -97,10 +119,13 @@ class Source(ABC):
         return self.name
 
     def read_directory(self, ref: RepoRef, directory: Path, source_name: str,
-                       revision: str | None = None) -> FetchedRepo:
-        """Read the license-bearing files at the root of a directory (a checkout, a mirror, a cache snapshot)."""
+                       revision: str | None = None, root: Path | None = None) -> FetchedRepo:
+        """Read the license-bearing files at the root of a directory (a checkout, a mirror, a cache snapshot).
+
+        ``root`` is the folder every file must resolve into (the directory itself unless said otherwise: a
+        cache snapshot's files are links into the repo folder's blobs/)."""
         try:
-            names = [entry.name for entry in os.scandir(directory) if entry.is_file()]
+            names = [entry.name for entry in os.scandir(directory) if not entry.is_dir(follow_symlinks=False)]
         except OSError as exc:
             failure = SourceProblem(f"{directory} could not be listed: {exc.strerror or exc}")
             return FetchedRepo(ref, Status.ERROR, source_name, revision=revision, problems=(failure,))
@@ -109,7 +134,7 @@ class Source(ABC):
         problems: list[SourceProblem] = [self.left_out_problem(left_out)] if left_out else []
         for name in chosen:
             problem: SourceProblem | None
-            repo_file, problem = self.selection.read_local(directory / name, name)
+            repo_file, problem = self.selection.read_local(directory / name, name, root or directory)
             files.append(repo_file)
             if problem is not None:
                 problems.append(problem)

@@ -40,8 +40,8 @@ class CacheSource(Source):
         snapshot = folder / "snapshots" / commit
         if not snapshot.is_dir():
             return self._not_cached(ref, f"commit {commit} of {ref.id} is not in the local cache")
-        # Symlinks in a snapshot point into blobs/; read_directory follows them and reads the real text.
-        return self.read_directory(ref, snapshot, self.name, revision=commit)
+        # Symlinks in a snapshot point into the repo folder's blobs/; read_directory follows those, no others.
+        return self.read_directory(ref, snapshot, self.name, revision=commit, root=folder)
 
     @staticmethod
     def _read_ref(folder: Path, revision: str) -> str | None:
