@@ -24,6 +24,7 @@ from scanner.lineage import (
     report_of,
 )
 from scanner.models import (
+    CARD_FILE,
     AuditResult,
     CardInfo,
     Clause,
@@ -46,7 +47,6 @@ from scanner.sources import Source
 from scanner.waivers import Waiver, apply_waivers
 
 log = logging.getLogger(__name__)
-CARD_FILE = "README.md"
 
 
 @dataclass(frozen=True)
@@ -249,8 +249,12 @@ def examine(repo: FetchedRepo, role: Role, path: tuple[str, ...], policy: Policy
     """One repo -> its contract entry and the findings about it. Never raises on the repo's content."""
     model_id = repo.ref.id
     findings: list[Finding | None] = []
+    readme = repo.file(CARD_FILE)
+    metadata_known = bool(readme is not None and readme.text) or bool(repo.api_card_data)
     for problem in repo.problems:
-        if problem.status is Status.OK and problem.file == CARD_FILE:
+        # A card read in part, or replaced by the API's cardData, is a card problem; a card not read at all
+        # hides its metadata (license, base_model): unverifiable.
+        if problem.status is Status.OK and problem.file == CARD_FILE and metadata_known:
             rule = "card-invalid"
         else:
             rule = "unverifiable"
@@ -261,7 +265,7 @@ def examine(repo: FetchedRepo, role: Role, path: tuple[str, ...], policy: Policy
     card, card_file = card_of(repo)
     for card_problem in card.problems:
         findings.append(policy.finding(
-            "card-invalid", model_id, path, f"{card_file}: {card_problem.message}",
+            card_problem.rule, model_id, path, f"{card_file}: {card_problem.message}",
             Evidence(file=card_file if card_file == CARD_FILE else None, start_line=card_problem.line)))
 
     declared = DeclaredLicense(
@@ -296,7 +300,7 @@ def _identity_findings(repo: FetchedRepo, card_file: str, found: Identification,
     model_id = repo.ref.id
     findings: list[Finding | None] = []
     for file, partial in found.unidentified_files:
-        hint = f"; closest known text: {partial}" if partial else ""
+        hint = f"; {partial}" if partial else ""
         findings.append(policy.finding(
             "license-unknown", model_id, path,
             f"{file} holds license terms that match no known license{hint}", Evidence(file=file, start_line=1,

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from scanner.hubid import normalize_hub_id
+from scanner.hubid import parse_hub_reference
 from scanner.models import CardInfo, CardProblem
 from scanner.text import normalize_newlines
 
@@ -33,23 +33,33 @@ def parse_card(text: str | None) -> CardInfo:
         )
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
-        return CardInfo(
-            has_front_matter=False,
-            body="\n".join(lines),
-            problems=(CardProblem("the front matter starts with '---' but is never closed", line=1),),
-        )
+        unclosed = CardProblem("the front matter starts with '---' but is never closed", line=1)
+        return CardInfo(has_front_matter=False, body="\n".join(lines),
+                        problems=(unclosed, *_hidden_lineage("\n".join(lines[1:]))))
     front = "\n".join(lines[1:end])
     body = "\n".join(lines[end + 1:])
     if len(front) > MAX_FRONT_MATTER_CHARS:
+        # Metadata too large to read may hold anything (license, base_model): unverified, not merely invalid.
         return CardInfo(
             has_front_matter=False, body=body, body_start_line=end + 2,
             problems=(CardProblem(f"front matter of {len(front)} characters exceeds the "
-                                  f"{MAX_FRONT_MATTER_CHARS} limit; not parsed", line=1),),
+                                  f"{MAX_FRONT_MATTER_CHARS} limit; its metadata (license, base models) "
+                                  f"could not be read", line=1, rule="unverifiable"),),
         )
     data, field_lines, problem = _load_yaml(front, first_line=2)
     if problem is not None:
-        return CardInfo(has_front_matter=False, body=body, body_start_line=end + 2, problems=(problem,))
+        return CardInfo(has_front_matter=False, body=body, body_start_line=end + 2,
+                        problems=(problem, *_hidden_lineage(front)))
     return _card_from_mapping(data, field_lines, body=body, body_start_line=end + 2)
+
+
+def _hidden_lineage(front: str) -> tuple[CardProblem, ...]:
+    """Front matter that could not be parsed but mentions base_model names a parent we cannot follow."""
+    for number, line in enumerate(front.split("\n"), start=2):
+        if "base_model" in line.lower():
+            return (CardProblem("the front matter names a base model but could not be read, so the lineage "
+                                "is unknown", field="base_model", line=number, rule="lineage-unresolved"),)
+    return ()
 
 
 def card_from_metadata(data: Any) -> CardInfo:
@@ -118,15 +128,38 @@ class _Reader:
                 self.problem(name, f"'{name}' holds a YAML {_type_name(item)} where a string is expected; ignored")
         return tuple(dict.fromkeys(kept))
 
-    def hub_ids(self, name: str) -> tuple[str, ...]:
+    def hub_ids(self, name: str, unresolved_rule: str = "card-invalid") -> tuple[str, ...]:
+        """Repo ids from a string, a list, or mappings such as ``{id: org/name}``; an entry that names a repo
+        in a form that cannot be read becomes a problem of rule ``unresolved_rule``, never silence."""
+        value = self.data.get(name)
+        if value is None:
+            return ()
         kept: list[str] = []
-        for item in self.strings(name):
-            hub_id = normalize_hub_id(item)
-            if hub_id is None:
-                self.problem(name, f"'{name}' entry {item[:120]!r} is not a Hub repo id; ignored")
-            else:
+        for item in value if isinstance(value, list) else [value]:
+            text = _reference_text(item)
+            hub_id = parse_hub_reference(text) if text is not None else None
+            if hub_id is not None:
                 kept.append(hub_id)
+            elif item is not None and item != "":
+                shown = text if text is not None else f"a YAML {_type_name(item)}"
+                self.problems.append(CardProblem(
+                    f"'{name}' entry {shown[:120]!r} cannot be read as a Hub repo id", field=name,
+                    line=self.field_lines.get(name), rule=unresolved_rule))
         return tuple(dict.fromkeys(kept))
+
+
+_REFERENCE_KEYS = ("id", "repo_id", "model_id", "model", "name", "base_model", "path")
+
+
+def _reference_text(item: Any) -> str | None:
+    """The string a card entry gives for a repo: itself, or the id of a mapping such as ``{id: org/name}``."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        for key in _REFERENCE_KEYS:
+            if isinstance(item.get(key), str):
+                return str(item[key])
+    return None
 
 
 def _card_from_mapping(
@@ -144,7 +177,7 @@ def _card_from_mapping(
         licenses=licenses,
         license_name=reader.string("license_name"),
         license_link=reader.string("license_link"),
-        base_models=reader.hub_ids("base_model"),
+        base_models=reader.hub_ids("base_model", unresolved_rule="lineage-unresolved"),
         base_model_relation=relation.lower() if relation else None,
         datasets=reader.hub_ids("datasets"),
         tags=reader.strings("tags"),

@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
@@ -193,6 +194,25 @@ class TextMatch:
     tokens: int = 0  # matched tokens
 
 
+_MATCH_TYPES: dict[str, tuple[type, ...]] = {
+    "key": (str,), "spdx": (str, type(None)), "start_line": (int,), "end_line": (int,), "score": (int, float),
+    "coverage": (int, float), "name": (str, type(None)), "category": (str, type(None)), "kind": (str,),
+    "tokens": (int,),
+}
+
+
+def _match_from_json(data: Any) -> TextMatch:
+    if not isinstance(data, dict) or set(data) != set(_MATCH_TYPES):
+        raise ValueError("not a match")
+    for name, types in _MATCH_TYPES.items():
+        value = data[name]
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise ValueError(f"ill-typed {name}")
+    if not 1 <= data["start_line"] <= data["end_line"] or data["kind"] not in ("text", "notice", "reference"):
+        raise ValueError("impossible match")
+    return TextMatch(**data)
+
+
 @dataclass(frozen=True)
 class TextDetection:
     """What a text contains: identified licenses, and whether license-like text went unidentified."""
@@ -202,15 +222,24 @@ class TextDetection:
     best_partial: str | None = None
     via: str = "scancode"
     words: int = 0
+    note: str | None = None  # why the detection is incomplete (a deadline); such detections are not cached
 
     def to_json(self) -> dict[str, Any]:
         return {"matches": [asdict(m) for m in self.matches], "unidentified": self.unidentified,
                 "best_partial": self.best_partial, "words": self.words}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], via: str) -> TextDetection:
-        return cls(tuple(TextMatch(**m) for m in data["matches"]), bool(data["unidentified"]),
-                   data.get("best_partial"), via, int(data.get("words", 0)))
+    def from_json(cls, data: Any, via: str) -> TextDetection:
+        """A cached detection, checked field by field: a cache entry anyone could have edited (``start_line:
+        "1"``) is rejected with ValueError and recomputed, never trusted into the evidence."""
+        if not isinstance(data, dict) or not isinstance(data.get("matches"), list):
+            raise ValueError("not a detection")
+        matches = tuple(_match_from_json(m) for m in data["matches"])
+        unidentified, partial, words = data.get("unidentified"), data.get("best_partial"), data.get("words", 0)
+        if not isinstance(unidentified, bool) or not isinstance(partial, (str, type(None))) \
+                or type(words) is not int:
+            raise ValueError("ill-typed detection")
+        return cls(matches, unidentified, partial, via, words)
 
     def as_terms_file(self) -> TextDetection:
         """The detection for a file whose purpose is to state terms: a mere mention of a license (its title,
@@ -232,12 +261,15 @@ class IdentifySettings:
     generic_keys: frozenset[str]
     terms_files: tuple[str, ...]
     skip_files: tuple[str, ...]
+    deadline_seconds: float
+    max_section_chars: int
 
     @classmethod
     def load(cls) -> IdentifySettings:
         data = load_yaml("rules", "identify.yml")
         return cls(float(data["min_score"]), float(data["min_coverage"]), frozenset(data["generic_keys"]),
-                   tuple(data["terms_files"]), tuple(data["skip_files"]))
+                   tuple(data["terms_files"]), tuple(data["skip_files"]), float(data["deadline_seconds"]),
+                   int(data["max_section_chars"]))
 
     def is_terms_file(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name.upper(), pattern.upper()) for pattern in self.terms_files)
@@ -266,13 +298,15 @@ class Detector:
         if cache_file is not None and cache_file.is_file():
             try:
                 detection = TextDetection.from_json(json.loads(cache_file.read_text(encoding="utf-8")), "cache")
+                if any(m.end_line > _last_line(text) for m in detection.matches):
+                    raise ValueError("lines past the end of the text")
                 self._count("cache")
                 return detection
             except (ValueError, KeyError, TypeError):
                 log.debug("ignoring a corrupt detection cache entry %s", cache_file)
         self._count("scancode")
         detection = self._scancode(text)
-        if cache_file is not None:
+        if cache_file is not None and detection.note is None:
             write_atomic(cache_file, json.dumps(detection.to_json()).encode("utf-8"))
         return detection
 
@@ -293,43 +327,54 @@ class Detector:
 
         license_cache = get_license_cache()
         from licensedcode.cache import build_spdx_license_expression
-        from licensedcode.detection import detect_licenses
 
+        # The index's matcher directly, not detect_licenses(): its detection identifiers cost time quadratic
+        # in repeated license words (a 64 KiB LICENSE of them: minutes) and are not used here. The matcher
+        # honours a deadline between its stages; past it the text is unknown, never half-identified.
         with _SCANCODE_LOCK:  # the index is shared; ScanCode's matcher is not documented as thread-safe
-            detections = list(detect_licenses(query_string=text))
+            deadline = time.time() + self.settings.deadline_seconds
+            matches = license_cache.index.match(query_string=text, deadline=deadline)
+            timed_out = time.time() > deadline
+        if timed_out:
+            return TextDetection((), True, None, "scancode", len(_WORD.findall(text)),
+                                 note=f"detection stopped at its {self.settings.deadline_seconds:g} s deadline "
+                                      f"({len(text)} characters); treated as unknown")
         kept: list[TextMatch] = []
         unidentified = False
         best_partial: tuple[float, str] | None = None
-        for detection in detections:
-            for match in detection.matches:
-                rule = match.rule
-                if rule.is_license_intro or rule.is_license_clue:
-                    continue
-                key = rule.license_expression
-                score, coverage = float(match.score()), float(match.coverage())
-                if expression_keys(key) <= self.settings.generic_keys:
-                    unidentified = unidentified or rule.is_license_text or rule.is_license_notice
-                    continue
-                if score < self.settings.min_score or coverage < self.settings.min_coverage:
-                    unidentified = True
-                    if best_partial is None or coverage > best_partial[0]:
-                        best_partial = (coverage, f"{key} ({coverage:.0f}% of its text)")
-                    continue
-                lic = license_cache.db.get(key)
-                kind = ("text" if rule.is_license_text else "notice" if rule.is_license_notice else "reference")
-                kept.append(TextMatch(
-                    key=key, spdx=build_spdx_license_expression(key, licensing=license_cache.licensing),
-                    start_line=match.start_line, end_line=match.end_line, score=round(score, 1),
-                    coverage=round(coverage, 1), name=getattr(lic, "name", None),
-                    category=getattr(lic, "category", None), kind=kind, tokens=int(match.len())))
+        for match in matches:
+            rule = match.rule
+            if rule.is_license_intro or rule.is_license_clue:
+                continue
+            key = rule.license_expression
+            score, coverage = float(match.score()), float(match.coverage())
+            if expression_keys(key) <= self.settings.generic_keys:
+                unidentified = unidentified or rule.is_license_text or rule.is_license_notice
+                continue
+            if score < self.settings.min_score or coverage < self.settings.min_coverage:
+                unidentified = True
+                if best_partial is None or coverage > best_partial[0]:
+                    best_partial = (coverage, f"{key} ({coverage:.0f}% of its text)")
+                continue
+            lic = license_cache.db.get(key)
+            kind = ("text" if rule.is_license_text else "notice" if rule.is_license_notice else "reference")
+            kept.append(TextMatch(
+                key=key, spdx=build_spdx_license_expression(key, licensing=license_cache.licensing),
+                start_line=match.start_line, end_line=match.end_line, score=round(score, 1),
+                coverage=round(coverage, 1), name=getattr(lic, "name", None),
+                category=getattr(lic, "category", None), kind=kind, tokens=int(match.len())))
         # ScanCode can count a line past the end (a text ending in a no-break space); evidence must exist.
-        last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+        last_line = _last_line(text)
         kept = [replace(m, start_line=min(m.start_line, last_line), end_line=min(m.end_line, last_line))
                 for m in kept]
         merged = _merge(kept)
         return TextDetection(merged, unidentified and not merged,
                              best_partial[1] if best_partial and not merged else None, "scancode",
                              len(_WORD.findall(text)))
+
+
+def _last_line(text: str) -> int:
+    return max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
 
 
 _SCANCODE_LOCK = threading.Lock()
@@ -380,7 +425,7 @@ def _whole_text_detection(text: str, known: dict[str, Any]) -> TextDetection:
 class Identification:
     licenses: tuple[LicenseHit, ...]
     declarations: tuple[Declaration, ...]
-    unidentified_files: tuple[tuple[str, str | None], ...]  # (file, best partial match)
+    unidentified_files: tuple[tuple[str, str | None], ...]  # (file, why: a closest known text, a deadline)
 
 
 def identify(repo: FetchedRepo, card: CardInfo, card_file: str, detector: Detector) -> Identification:
@@ -406,7 +451,9 @@ def identify(repo: FetchedRepo, card: CardInfo, card_file: str, detector: Detect
             detection = detection.as_terms_file()
         hits.extend(_hits(detection.matches, "file", repo_file.path, 0))
         if not detection.matches and detector.settings.is_terms_file(repo_file.path) and repo_file.text.strip():
-            unidentified.append((repo_file.path, detection.best_partial))
+            why = detection.note or (f"closest known text: {detection.best_partial}" if detection.best_partial
+                                     else None)
+            unidentified.append((repo_file.path, why))
     # The card's prose and gated prompt are scanned only when the files have not settled the question (no
     # license file identified, or a declaration that does not resolve): each card is unique, so scanning it
     # always would load ScanCode's index on every audit even when every license file is already known.
@@ -419,7 +466,8 @@ def identify(repo: FetchedRepo, card: CardInfo, card_file: str, detector: Detect
     if not settled and card_file == README and card.body.strip():
         sections = license_sections(card.body) if hits else [(0, card.body)]
         for offset, section in sections:
-            found = detector.detect(section).matches
+            # A license is a few pages: past that a card section is prose or padding, read only in part.
+            found = detector.detect(section[: detector.settings.max_section_chars]).matches
             hits.extend(_hits(found, "card", README, card.body_start_line - 1 + offset))
     return Identification(tuple(hits), declarations, tuple(unidentified))
 

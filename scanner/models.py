@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+CARD_FILE = "README.md"  # the model card: its front matter is the repo's metadata
+
 
 class Status(str, Enum):
     """What happened when a repo was fetched."""
@@ -116,6 +118,9 @@ class CardProblem:
     message: str
     field: str | None = None
     line: int | None = None
+    # The finding it becomes: a defect that hides a parent (or the whole metadata) must not pass as a mere
+    # card problem, or a laundered fine-tune is cleared for want of its base.
+    rule: str = "card-invalid"
 
 
 @dataclass(frozen=True)

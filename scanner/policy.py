@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -145,15 +147,21 @@ def _context_value(key: str, raw: str, spec: Mapping[str, Any]) -> Any:
     if "choices" in spec and raw not in spec["choices"]:
         raise UsageError(f"--context {key}={raw}: must be one of {', '.join(spec['choices'])}")
     if kind in ("integer", "number"):
+        # Digits only: float() would also take "nan" (never above any limit, so every threshold would pass),
+        # "inf" and "1e400".
         cleaned = raw.replace(",", "").replace("_", "")
-        try:
-            number = float(cleaned)
-        except ValueError:
-            raise UsageError(f"--context {key}={raw}: not a number") from None
-        if number < 0:
-            raise UsageError(f"--context {key}={raw}: must not be negative")
+        if not _PLAIN_NUMBER.fullmatch(cleaned):
+            raise UsageError(f"--context {key}={raw}: not a plain number (digits, e.g. 250000000, 2.5e8)")
+        number = float(cleaned)
+        maximum = spec.get("maximum")
+        if not math.isfinite(number) or (maximum is not None and number > maximum):
+            raise UsageError(f"--context {key}={raw}: not a plausible value"
+                             + (f" (at most {maximum:,})" if maximum is not None else ""))
         return int(number) if kind == "integer" or number.is_integer() else number
     return raw
+
+
+_PLAIN_NUMBER = re.compile(r"\d{1,20}(?:\.\d{1,10})?(?:[eE]\+?\d{1,2})?")
 
 
 def _context_matches(condition: Mapping[str, Any], context: Mapping[str, Any]) -> bool:

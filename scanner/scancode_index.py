@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from scanner.cachefiles import write_atomic
+from scanner.cachefiles import check_trusted, write_atomic
 from scanner.report.common import scancode_version
 from scanner.resources import data_folder
 
@@ -154,6 +154,7 @@ def _build() -> Any:
 
 
 def _load(path: Path) -> Any:
+    check_trusted(path, cache_root())  # a pickle another user could write is their code running here
     try:
         with open(path, "rb") as handle:
             return pickle.loads(handle.read())  # noqa: S301 - our own cache file

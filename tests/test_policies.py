@@ -102,7 +102,14 @@ def test_distribution_internal_turns_display_duties_off(run_cli) -> None:  # typ
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--context", "mau=lots"], "mau=lots: not a number"),
+        (["--context", "mau=lots"], "mau=lots: not a plain number"),
+        # float() takes these; nan compares as within every limit, the others overflow or are absurd.
+        (["--context", "revenue=nan"], "revenue=nan: not a plain number"),
+        (["--context", "mau=inf"], "mau=inf: not a plain number"),
+        (["--context", "mau=-5"], "mau=-5: not a plain number"),
+        (["--context", "mau=1e400"], "mau=1e400: not a plain number"),
+        (["--context", "mau=9e99"], "mau=9e99: not a plausible value"),
+        (["--context", "revenue=99999999999999999999"], "not a plausible value"),
         (["--context", "colour=blue"], "does not use it"),
         (["--context", "distribution=cloud"], "must be one of saas, internal, weights"),
         (["--context", "mau"], "expected key=value"),
