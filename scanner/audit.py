@@ -17,8 +17,8 @@ from scanner.lineage import (
     build_graph,
     declared_parents,
     find_conflicts,
+    inherited_licenses,
     lineage_order,
-    model_ancestors,
     node_key,
     path_between,
     report_of,
@@ -106,8 +106,9 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) ->
             frontier = next_refs
             level += 1
     graph = build_graph(report for report, _ in examined.values())
+    inherited = inherited_licenses(graph)
     for node in graph:
-        graph.nodes[node]["report"] = _with_inherited(graph, node)
+        graph.nodes[node]["report"] = _with_inherited(graph, inherited, node)
     reports = [report_of(graph, node) for node in examined]
     findings = _lineage_findings(graph, examined, targets, cut_off, options.policy)
     revisions = {report.id: report.revision for report in reports}
@@ -131,17 +132,13 @@ def _fetch_logged(source: Source) -> Callable[[RepoRef], FetchedRepo]:
     return fetch
 
 
-def _with_inherited(graph: nx.DiGraph, node: str) -> ModelReport:
-    """The report with its ancestors' licenses added as ``inherited`` entries (via names the ancestor)."""
+def _with_inherited(graph: nx.DiGraph, inherited: Mapping[str, Mapping[str, tuple[LicenseHit, str]]], node: str
+                    ) -> ModelReport:
+    """The report with its ancestors' licenses added as ``inherited`` entries, one per license key (``via``
+    names an ancestor that carries it): bounded by the number of distinct licenses, not of ancestors."""
     report = report_of(graph, node)
-    inherited: dict[tuple[str, str], LicenseHit] = {}
-    for ancestor in sorted(model_ancestors(graph, node)):
-        ancestor_report = report_of(graph, ancestor)
-        for hit in ancestor_report.licenses:
-            if hit.source in ("declared", "file", "card"):
-                inherited.setdefault((hit.key, ancestor_report.id), replace(hit, source="inherited",
-                                                                            via=ancestor_report.id))
-    return replace(report, licenses=report.licenses + tuple(inherited.values())) if inherited else report
+    extra = tuple(replace(hit, source="inherited", via=ancestor) for hit, ancestor in inherited[node].values())
+    return replace(report, licenses=report.licenses + extra) if extra else report
 
 
 def _lineage_refs(report: ModelReport) -> list[RepoRef]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from scanner.hubid import normalize_hub_id
-from scanner.models import CardInfo, FetchedRepo, ModelReport, Parent, Relation, RepoKind
+from scanner.models import CardInfo, FetchedRepo, LicenseHit, ModelReport, Parent, Relation, RepoKind
 
 QUANTIZED_SUFFIXES = (".gguf", ".ggml", ".exl2", ".awq", ".gptq")
 
@@ -113,6 +113,50 @@ def model_ancestors(graph: nx.DiGraph, node: str) -> set[str]:
     return set(nx.descendants(models, node)) if node in models else set()
 
 
+def inherited_licenses(graph: nx.DiGraph) -> dict[str, dict[str, tuple[LicenseHit, str]]]:
+    """For every node, the licenses of the models it derives from: {key: (hit, ancestor id)}.
+
+    Computed once over the condensation of the model graph (cycles collapse into one component), sinks
+    first, so a thousand repos that cite each other cost one pass, not a walk per node; each node holds at
+    most one entry per distinct license key.
+    """
+    models = graph.subgraph(n for n in graph if n.startswith(RepoKind.MODEL.value + ":"))
+    condensed = nx.condensation(models)
+    # Per component and key, the first two members carrying it: enough to name one other than the node.
+    carriers: dict[int, dict[str, list[tuple[LicenseHit, str]]]] = {}
+    below: dict[int, dict[str, tuple[LicenseHit, str]]] = {}  # licenses strictly below a component
+    for component in reversed(list(nx.topological_sort(condensed))):
+        carried: dict[str, list[tuple[LicenseHit, str]]] = {}
+        for node in sorted(condensed.nodes[component]["members"]):
+            report = report_of(graph, node)
+            for hit in report.licenses:
+                if hit.source in ("declared", "file", "card"):
+                    found = carried.setdefault(hit.key, [])
+                    if len(found) < 2 and all(ancestor != report.id for _, ancestor in found):
+                        found.append((hit, report.id))
+        carriers[component] = carried
+        reach: dict[str, tuple[LicenseHit, str]] = {}
+        for successor in sorted(condensed.successors(component)):
+            for key, carrying in carriers[successor].items():
+                reach.setdefault(key, carrying[0])
+            for key, entry in below[successor].items():
+                reach.setdefault(key, entry)
+        below[component] = reach
+    result: dict[str, dict[str, tuple[LicenseHit, str]]] = {node: {} for node in graph}
+    for component in condensed:
+        nodes = condensed.nodes[component]["members"]
+        for node in nodes:
+            entries = dict(below[component])
+            if len(nodes) > 1:  # in a cycle, every other member is an ancestor too
+                own_id = report_of(graph, node).id
+                for key, carrying in carriers[component].items():
+                    other = next((entry for entry in carrying if entry[1] != own_id), None)
+                    if other is not None:
+                        entries.setdefault(key, other)
+            result[node] = entries
+    return result
+
+
 @dataclass(frozen=True)
 class Conflict:
     """A model whose own license drops restrictions that bind it through an ancestor (license laundering)."""
@@ -136,28 +180,34 @@ def restrictive_kinds(report: ModelReport, restrictive: set[str]) -> set[str]:
 def find_conflicts(graph: nx.DiGraph, restrictive: set[str],
                    agreeing_keys: Callable[[str], set[str]]) -> list[Conflict]:
     """For each model with a license of its own and each model ancestor: a conflict when the child's license
-    is not the ancestor's (nor one that license accepts) and lacks restrictive kinds the ancestor carries."""
+    is not the ancestor's (nor one that license accepts) and lacks restrictive kinds the ancestor carries.
+
+    Ancestors are visited nearest first, level by level, and the walk stops once every license in the graph
+    has been reported for this child: a large cycle of repos costs a few levels per child, not the graph."""
     conflicts: list[Conflict] = []
-    for child in graph:
-        if not child.startswith(RepoKind.MODEL.value + ":"):
-            continue
+    models = graph.subgraph(n for n in graph if n.startswith(RepoKind.MODEL.value + ":"))
+    every_key = set().union(*(license_keys(report_of(graph, n)) for n in models)) if models else set()
+    for child in sorted(models):
         child_report = report_of(graph, child)
         own_keys = license_keys(child_report)
         if not own_keys:
             continue  # nothing declared: license-unknown already says so
         agreeing = set().union(*(agreeing_keys(key) for key in own_keys))
         own_kinds = restrictive_kinds(child_report, restrictive)
-        ancestors = model_ancestors(graph, child)
-        distance = nx.single_source_shortest_path_length(graph, child)
         reported: set[str] = set()
-        for ancestor in sorted(ancestors, key=lambda n: (distance.get(n, 0), n)):
-            ancestor_report = report_of(graph, ancestor)
-            ancestor_keys = license_keys(ancestor_report)
-            if not ancestor_keys or agreeing & ancestor_keys or ancestor_keys <= reported:
-                continue  # same terms, or already reported at a nearer ancestor under the same license
-            reported |= ancestor_keys
-            dropped = restrictive_kinds(ancestor_report, restrictive) - own_kinds
-            if dropped:
-                conflicts.append(Conflict(child, ancestor, tuple(sorted(dropped)), tuple(sorted(own_keys)),
-                                          tuple(sorted(ancestor_keys))))
+        seen = {child}
+        level = sorted(set(models.successors(child)))
+        while level and not every_key <= reported | agreeing:
+            seen.update(level)
+            for ancestor in level:
+                ancestor_report = report_of(graph, ancestor)
+                ancestor_keys = license_keys(ancestor_report)
+                if not ancestor_keys or agreeing & ancestor_keys or ancestor_keys <= reported:
+                    continue  # same terms, or already reported at a nearer ancestor under the same license
+                reported |= ancestor_keys
+                dropped = restrictive_kinds(ancestor_report, restrictive) - own_kinds
+                if dropped:
+                    conflicts.append(Conflict(child, ancestor, tuple(sorted(dropped)), tuple(sorted(own_keys)),
+                                              tuple(sorted(ancestor_keys))))
+            level = sorted({p for node in level for p in models.successors(node)} - seen)
     return conflicts

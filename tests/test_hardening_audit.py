@@ -288,3 +288,22 @@ def test_clause_extraction_of_a_megabyte_of_short_sentences_is_bounded() -> None
     text = "You may use it. Licensee shall not use the outputs to train other models. " * 14000
     clauses = finishes(lambda: engine().extract(text, "LICENSE"), within=30)  # was ~60 s
     assert [c.kind for c in clauses] == ["output-restriction"]
+
+
+def test_cyclic_fan_out_is_bounded_by_distinct_licenses(tmp_path: Path) -> None:
+    """300 repos that each cite three others (one big cycle): inherited licenses are one entry per distinct
+    key, not one per ancestor (that grew the JSON quadratically: 309 MB for 1,000 repos)."""
+    count, keys = 300, ["apache-2.0", "mit", "llama2", "cc-by-nc-4.0", "bsd-3-clause"]
+    for i in range(count):
+        repo = tmp_path / "mirror" / "fan" / f"m{i}"
+        repo.mkdir(parents=True)
+        bases = "\n".join(f"- fan/m{j % count}" for j in (i + 1, i + 7, i * 13 + 5))
+        (repo / "README.md").write_text(f"---\nlicense: {keys[i % len(keys)]}\nbase_model:\n{bases}\n---\n")
+    code, doc, _ = finishes(lambda: audit("--mirror", str(tmp_path / "mirror"), "--max-nodes", "1000", "--depth",
+                                          "50", "fan/m0"), within=300)
+    assert len(doc["models"]) == count and code == 3
+    for model in doc["models"]:
+        inherited = [hit for hit in model["licenses"] if hit["source"] == "inherited"]
+        assert len(inherited) == len({hit["key"] for hit in inherited}) <= len(keys)
+    laundering = [f for f in doc["findings"] if f["rule"] == "lineage-conflict"]
+    assert laundering and len(laundering) <= count * len(keys)
