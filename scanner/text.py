@@ -64,3 +64,10 @@ def inert_lines(document: str) -> str:
                                      inert(line))
         lines.append(line)
     return "\n".join(lines)
+
+
+def shorten(value: object, limit: int = 80) -> str:
+    """A value quoted in a message: its repr (which escapes controls), cut to ``limit`` characters, so an
+    error never echoes a whole file or field."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
