@@ -7,7 +7,6 @@ or above --fail-on. The report goes to stdout alone (or --output); logs and prog
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import traceback
@@ -24,6 +23,7 @@ from scanner.discover import Discovery, discover, targets_of
 from scanner.errors import ModelclearError, UsageError
 from scanner.hubid import normalize_hub_id
 from scanner.identify import Detector
+from scanner.logs import add_secret, setup_logging
 from scanner.models import RepoRef, Severity
 from scanner.policy import builtin_policy_names, load_policy, parse_context, policy_as_yaml
 from scanner.report import EXTENSIONS, FORMATS, RunInfo
@@ -44,8 +44,7 @@ FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severit
 @click.pass_context
 def cli(ctx: click.Context, verbose: int) -> None:
     """modelclear: license and IP clearance for machine-learning models on the Hugging Face Hub."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="modelclear: %(message)s")
+    setup_logging(verbose)
     if not verbose:  # the client logs every retried request; our own messages say what matters
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     ctx.obj = {"verbose": verbose}
@@ -104,6 +103,7 @@ def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, context: t
             no_cache: bool, policy_root: Path | None = None) -> Prepared:
     """Turn the shared options into refs, a source and audit options; every bad combination is a UsageError.
     ``policy_root`` confines a policy a repository's manifest named (and what it extends) to that repository."""
+    add_secret(token)  # before anything can log it
     policy = load_policy(policy_name, within=policy_root).bind(parse_context(context))
     waivers = tuple(load_waivers(waivers_file)) if waivers_file else ()
     selection = FileSelection.load(max_file_size)
