@@ -1,46 +1,132 @@
 """The GitHub Action's step: inputs arrive only as environment variables (action.yml passes every input
-through `env:`), are turned into an argument list (never a shell string), and the audit's results become
-step outputs, a step summary and a SARIF file.
+through `env:`), are validated and turned into an argument list (never a shell string), and the audit's
+results become step outputs, a step summary and a SARIF file.
 
     MC_PATH, MC_MODELS, MC_POLICY, MC_CONTEXT, MC_WAIVERS, MC_FAIL_ON, MC_SARIF_FILE, MC_SUMMARY, HF_TOKEN
+
+An input is data, never an option: model tokens must be Hub ids, context tokens key=value pairs, and a
+path or name may not start with '-' (so `models: org/m --endpoint http://elsewhere` cannot send the token
+elsewhere); option values are passed as `--option=value` and the ids after `--`. Anything else is refused
+with an ::error and exit code 2 before modelclear runs. Outputs use GitHub's delimiter form with a random
+delimiter, so no value can add an output line of its own.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
+from scanner.hubid import is_hub_id
 
-def arguments(env: dict[str, str], base: Path) -> list[str]:
-    """The `modelclear audit` argument list for the action's inputs; values are never parsed by a shell."""
-    args = ["audit", "--format", "json", "--format", "markdown", "--format", "sarif", "-o", str(base)]
-    if env.get("MC_PATH", "").strip():
-        args += ["--discover", env["MC_PATH"].strip()]
-    args += env.get("MC_MODELS", "").split()
-    if env.get("MC_POLICY", "").strip():
-        args += ["--policy", env["MC_POLICY"].strip()]
-    for pair in env.get("MC_CONTEXT", "").split():
-        args += ["--context", pair]
-    if env.get("MC_WAIVERS", "").strip():
-        args += ["--waivers", env["MC_WAIVERS"].strip()]
-    args += ["--fail-on", env.get("MC_FAIL_ON", "").strip() or "error"]
-    return args
+EXIT_USAGE = 2
+FAIL_ON = ("error", "warning", "info", "never")
+_REVISION = re.compile(r"[A-Za-z0-9][\w.\-/]{0,254}")  # a branch, tag or commit; never an option
+_CONTEXT = re.compile(r"[A-Za-z_]\w{0,63}=[^\s=\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]{0,255}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class InputError(ValueError):
+    """An action input that cannot be passed to modelclear as the data it must be."""
+
+
+def _shown(value: str) -> str:
+    """A refused value in an error message: escaped and short."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def model_tokens(raw: str) -> list[str]:
+    """The `models` input: whitespace-separated Hub ids, each org/name or org/name@revision."""
+    tokens = raw.split()
+    for token in tokens:
+        hub_id, at, revision = token.partition("@")
+        if not is_hub_id(hub_id) or (at and not _REVISION.fullmatch(revision)):
+            raise InputError(f"models: {_shown(token)} is not a Hub model id (org/name or org/name@revision)")
+    return tokens
+
+
+def context_pairs(raw: str) -> list[str]:
+    """The `context` input: whitespace-separated key=value pairs, each key a word."""
+    pairs = raw.split()
+    for pair in pairs:
+        if not _CONTEXT.fullmatch(pair):
+            raise InputError(f"context: {_shown(pair)} is not a key=value pair with a word as key")
+    return pairs
+
+
+def plain_value(name: str, raw: str) -> str:
+    """A path or policy name: stripped, and refused when it could read as an option or holds controls."""
+    value = raw.strip()
+    if value.startswith("-") or _CONTROL.search(value):
+        raise InputError(f"{name}: {_shown(value)} is not a path or name (it starts with '-' or holds a "
+                         "control character)")
+    return value
+
+
+def arguments(env: Mapping[str, str], base: Path) -> list[str]:
+    """The `modelclear audit` argument list for the action's inputs; an input that is not the data it must
+    be is an InputError. Values are never parsed by a shell and never read as options."""
+    args = ["audit", "--format=json", "--format=markdown", "--format=sarif", f"--output={base}"]
+    path = plain_value("path", env.get("MC_PATH", ""))
+    if path:
+        args.append(f"--discover={path}")
+    policy = plain_value("policy", env.get("MC_POLICY", ""))
+    if policy:
+        args.append(f"--policy={policy}")
+    args += [f"--context={pair}" for pair in context_pairs(env.get("MC_CONTEXT", ""))]
+    waivers = plain_value("waivers", env.get("MC_WAIVERS", ""))
+    if waivers:
+        args.append(f"--waivers={waivers}")
+    fail_on = env.get("MC_FAIL_ON", "").strip() or "error"
+    if fail_on not in FAIL_ON:
+        raise InputError(f"fail-on: {_shown(fail_on)} is not one of {', '.join(FAIL_ON)}")
+    args.append(f"--fail-on={fail_on}")
+    return [*args, "--", *model_tokens(env.get("MC_MODELS", ""))]
+
+
+def github_output(outputs: Mapping[str, str]) -> str:
+    """Step outputs in GitHub's delimiter form (name<<DELIMITER, value, DELIMITER) with a random delimiter
+    that occurs in no value, so a value with newlines stays one value."""
+    text = ""
+    for name, value in outputs.items():
+        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        while delimiter in value:  # pragma: no cover - 128 random bits
+            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    return text
+
+
+def _command_text(text: str) -> str:
+    """A workflow command's message, escaped as the runner expects (%, CR and LF)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def error(message: str) -> None:
+    print(f"::error title=modelclear::{_command_text(message)}", file=sys.stderr)
 
 
 def main() -> int:
     env = dict(os.environ)
-    sarif_target = Path(env.get("MC_SARIF_FILE", "").strip() or "modelclear.sarif")
     with tempfile.TemporaryDirectory() as work:
         base = Path(work) / "modelclear"
-        code = subprocess.run([sys.executable, "-m", "scanner", *arguments(env, base)], check=False).returncode
+        try:
+            sarif_target = Path(plain_value("sarif-file", env.get("MC_SARIF_FILE", "")) or "modelclear.sarif")
+            args = arguments(env, base)
+        except InputError as exc:
+            error(f"refused input {exc}")
+            return EXIT_USAGE
+        code = subprocess.run([sys.executable, "-m", "scanner", *args], check=False).returncode
         report = base.with_name("modelclear.json")
         if code not in (0, 3) or not report.is_file():
-            print(f"::error title=modelclear::the audit could not run (exit code {code})", file=sys.stderr)
+            error(f"the audit could not run (exit code {code})")
             return code or 1
         document = json.loads(report.read_text(encoding="utf-8"))
         shutil.copyfile(base.with_name("modelclear.sarif"), sarif_target)
@@ -49,16 +135,14 @@ def main() -> int:
         if summary_file and env.get("MC_SUMMARY", "true").strip().lower() not in ("false", "0", "no"):
             with open(summary_file, "a", encoding="utf-8") as handle:
                 handle.write(base.with_name("modelclear.md").read_text(encoding="utf-8"))
-        outputs = {"verdict": document["verdict"], "findings-count": str(len(unwaived)),
+        outputs = {"verdict": str(document["verdict"]), "findings-count": str(len(unwaived)),
                    "sarif-file": str(sarif_target)}
         output_file = env.get("GITHUB_OUTPUT")
         if output_file:
             with open(output_file, "a", encoding="utf-8") as handle:
-                for key, value in outputs.items():
-                    handle.write(f"{key}={value}\n")
+                handle.write(github_output(outputs))
     if code == 3:
-        print(f"::error title=modelclear::policy violations: {len(unwaived)} findings (verdict "
-              f"{document['verdict']})", file=sys.stderr)
+        error(f"policy violations: {len(unwaived)} findings (verdict {document['verdict']})")
     return code
 
 

@@ -12,6 +12,7 @@ import networkx as nx
 
 from scanner.card import card_from_metadata, parse_card
 from scanner.clauses import clause_identity, clauses_for_model, engine
+from scanner.discover import Discovery
 from scanner.identify import Declaration, Detector, Identification, expression_keys, hub_license_map, identify
 from scanner.lineage import (
     build_graph,
@@ -62,13 +63,15 @@ class AuditOptions:
     today: date = field(default_factory=lambda: datetime.now(timezone.utc).date())
 
 
-def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) -> AuditResult:
+def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions,
+              discovery: Discovery | None = None) -> AuditResult:
     """Fetch the targets and, breadth-first, everything they derive from and were trained on; examine each
     repo once; then read inheritance and conflicts off the lineage graph.
 
     Each level is fetched concurrently (at most ``jobs`` requests in flight). A repo is fetched once per
     audit however many paths reach it, so cycles terminate; ``depth`` and ``max_nodes`` bound the walk, and
-    whatever they cut off is reported, never dropped silently.
+    whatever they cut off is reported, never dropped silently. With a ``discovery``, its references
+    locate the findings in the code, and each file it could not read or parse is an ``unverifiable`` finding.
     """
     targets = list(dict.fromkeys(refs))
     examined: dict[str, tuple[ModelReport, list[Finding]]] = {}
@@ -111,6 +114,8 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) ->
         graph.nodes[node]["report"] = _with_inherited(graph, inherited, node)
     reports = [report_of(graph, node) for node in examined]
     findings = _lineage_findings(graph, examined, targets, cut_off, options.policy)
+    if discovery is not None:
+        findings += _discovery_findings(discovery, options.policy)
     revisions = {report.id: report.revision for report in reports}
     findings, waiver_records = apply_waivers(findings, revisions, options.waivers, options.today)
     return AuditResult(
@@ -120,7 +125,22 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions) ->
         edges=tuple(Edge(report_of(graph, a).id, report_of(graph, b).id, data["relation"])
                     for a, b, data in graph.edges(data=True)),
         waivers=tuple(waiver_records),
+        references=discovery.references if discovery is not None else (),
     )
+
+
+def _discovery_findings(discovery: Discovery, policy: Policy) -> list[Finding]:
+    """A file of the code repository that discovery could not read or parse may load models nobody audits:
+    each is an ``unverifiable`` finding about that file, at the severity the policy gives the rule."""
+    findings = []
+    for problem in discovery.problems:
+        finding = policy.finding(
+            "unverifiable", problem.file, (problem.file,),
+            f"{problem.file}: {problem.reason}; the Hub models and datasets it may reference were not "
+            "discovered, so they are not audited", Evidence(file=problem.file))
+        if finding is not None:
+            findings.append(finding)
+    return findings
 
 
 def _fetch_logged(source: Source) -> Callable[[RepoRef], FetchedRepo]:

@@ -7,11 +7,10 @@ or above --fail-on. The report goes to stdout alone (or --output); logs and prog
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,15 @@ from scanner.discover import Discovery, discover, targets_of
 from scanner.errors import ModelclearError, UsageError
 from scanner.hubid import normalize_hub_id
 from scanner.identify import Detector
+from scanner.logs import add_secret, setup_logging
 from scanner.models import RepoRef, Severity
 from scanner.policy import builtin_policy_names, load_policy, parse_context, policy_as_yaml
 from scanner.report import EXTENSIONS, FORMATS, RunInfo
 from scanner.report.lineage_graph import GRAPH_FORMATS
+from scanner.safefile import confined
 from scanner.scancode_index import cache_root
 from scanner.sources import CacheSource, FileSelection, HubSettings, HubSource, LocalDirSource, MirrorSource, Source
+from scanner.text import inert
 from scanner.waivers import load_waivers
 
 EXIT_PASS, EXIT_FAILURE, EXIT_USAGE, EXIT_VIOLATIONS = 0, 1, 2, 3
@@ -42,8 +44,7 @@ FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severit
 @click.pass_context
 def cli(ctx: click.Context, verbose: int) -> None:
     """modelclear: license and IP clearance for machine-learning models on the Hugging Face Hub."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="modelclear: %(message)s")
+    setup_logging(verbose)
     if not verbose:  # the client logs every retried request; our own messages say what matters
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     ctx.obj = {"verbose": verbose}
@@ -99,9 +100,11 @@ def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, context: t
             waivers_file: Path | None, endpoint: str | None, token: str | None,
             revision: str | None, offline: bool, mirror: Path | None, cache_dir: Path | None, timeout: float,
             retries: int, max_file_size: int | None, jobs: int, depth: int, max_nodes: int,
-            no_cache: bool) -> Prepared:
-    """Turn the shared options into refs, a source and audit options; every bad combination is a UsageError."""
-    policy = load_policy(policy_name).bind(parse_context(context))
+            no_cache: bool, policy_root: Path | None = None) -> Prepared:
+    """Turn the shared options into refs, a source and audit options; every bad combination is a UsageError.
+    ``policy_root`` confines a policy a repository's manifest named (and what it extends) to that repository."""
+    add_secret(token)  # before anything can log it
+    policy = load_policy(policy_name, within=policy_root).bind(parse_context(context))
     waivers = tuple(load_waivers(waivers_file)) if waivers_file else ()
     selection = FileSelection.load(max_file_size)
     offline_mode = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
@@ -127,18 +130,23 @@ def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, context: t
 
 
 def _apply_manifest(discovery: Discovery, shared: dict[str, Any], ctx: click.Context) -> None:
-    """The manifest's policy, context and waivers apply unless the command line set them."""
+    """The manifest's policy, context and waivers apply unless the command line set them. A repository
+    names only files inside itself: a policy (and what it extends) or waivers path that resolves outside
+    is a usage error, raised before anything is read."""
     manifest = discovery.manifest
     if manifest is None:
         return
     source = ctx.get_parameter_source
     if manifest.policy and source("policy_name") is click.core.ParameterSource.DEFAULT:
-        policy = discovery.root / manifest.policy
-        shared["policy_name"] = str(policy) if policy.is_file() else manifest.policy
+        if manifest.policy in builtin_policy_names():
+            shared["policy_name"] = manifest.policy
+        else:
+            shared["policy_name"] = str(confined(discovery.root, manifest.policy, "the manifest's policy"))
+            shared["policy_root"] = discovery.root
     if manifest.context and not shared["context"]:
         shared["context"] = tuple(f"{key}={value}" for key, value in manifest.context)
     if manifest.waivers and shared["waivers_file"] is None:
-        shared["waivers_file"] = discovery.root / manifest.waivers
+        shared["waivers_file"] = confined(discovery.root, manifest.waivers, "the manifest's waivers")
 
 
 @cli.command("discover")
@@ -152,13 +160,14 @@ def discover_command(ctx: click.Context, /, path: Path, output_format: str) -> N
         if output_format == "json":
             click.echo(json.dumps({"references": [
                 {"id": r.id, "kind": r.kind.value, "revision": r.revision, "file": r.file, "line": r.line,
-                 "how": r.how} for r in found.references], "problems": list(found.problems)}, indent=2))
+                 "how": r.how} for r in found.references], "problems": [str(p) for p in found.problems]},
+                indent=2))
         else:
             for r in found.references:
                 pin = f"@{r.revision}" if r.revision else ""
-                click.echo(f"{r.file}:{r.line}: {r.kind.value} {r.id}{pin} ({r.how})")
+                click.echo(inert(f"{r.file}:{r.line}: {r.kind.value} {r.id}{pin} ({r.how})"))
             for problem in found.problems:
-                click.echo(f"modelclear: skipped {problem}", err=True)
+                click.echo(f"modelclear: not read: {inert(problem)}", err=True)
         return EXIT_PASS
 
     ctx.exit(_guarded(run, 0))
@@ -208,9 +217,7 @@ def audit(ctx: click.Context, /, targets: tuple[str, ...], discover_path: Path |
         refs = prepared.refs + (targets_of(discovery) if discovery else [])
         if not refs:
             raise UsageError(f"no Hub models or datasets are referenced under {discover_path}")
-        result = run_audit(refs, prepared.source, prepared.options)
-        if discovery is not None:
-            result = replace(result, references=discovery.references)
+        result = run_audit(refs, prepared.source, prepared.options, discovery)
         if prepared.options.progress is not None:
             click.echo("", err=True)  # end the progress line
         for output_format in formats:
@@ -328,16 +335,16 @@ def _guarded(run: Any, verbose: int) -> int:
     try:
         return int(run())
     except UsageError as exc:
-        click.echo(f"modelclear: error: {exc}", err=True)
+        click.echo(f"modelclear: error: {inert(exc)}", err=True)
         return EXIT_USAGE
     except BrokenPipeError:  # the reader went away (`| head`): not our failure, and nothing left to say
         sys.stdout = open(os.devnull, "w")
         return EXIT_PASS
     except ModelclearError as exc:
-        click.echo(f"modelclear: failed: {exc}", err=True)
+        click.echo(f"modelclear: failed: {inert(exc)}", err=True)
         return EXIT_FAILURE
     except Exception as exc:  # the scanner itself failed: say so plainly, traceback with -v
-        click.echo(f"modelclear: internal error: {exc.__class__.__name__}: {exc}", err=True)
+        click.echo(f"modelclear: internal error: {exc.__class__.__name__}: {inert(exc)}", err=True)
         if verbose:
             traceback.print_exc()
         return EXIT_FAILURE

@@ -1,9 +1,13 @@
 """Discovery: which Hub models and datasets a code repository uses, with file:line (rules/discover.yml).
 
 Python is read with the ast module (string constants and simple assignments), never executed; config
-files (YAML with the safe loader, JSON, TOML) are searched under known keys; an explicit manifest
+files (YAML with the bounded safe loader, JSON, TOML) are searched under known keys; an explicit manifest
 (.modelclear.yml) lists models and the audit's policy, context and waivers. A string becomes an id only
 where a loader or a known key puts one, and only if it looks like a Hub id rather than a path or a URL.
+
+Every file is read with bounds (a regular file, at most max_file_bytes; a symlink only when it resolves
+inside the repository), and a file that is not read or not parsed is a Problem the audit reports as an
+``unverifiable`` finding: the models it may load are not audited, and nothing says so silently.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from scanner.errors import UsageError
 from scanner.hubid import normalize_hub_id
 from scanner.models import CodeReference, RepoKind, RepoRef
 from scanner.resources import load_yaml
-from scanner.yamlfiles import line_of
+from scanner.safefile import read_bounded
+from scanner.text import shorten
+from scanner.yamlfiles import compose_documents, line_of, safe_load
 
 Reference = CodeReference  # one place in the code repository that names a Hub repo
 
@@ -38,42 +44,79 @@ class Manifest:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """A file discovery could not read or parse: the Hub repos it may reference are unknown."""
+
+    file: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.reason}"
+
+
+@dataclass(frozen=True)
 class Discovery:
     root: Path
     references: tuple[Reference, ...]
     manifest: Manifest | None = None
-    problems: tuple[str, ...] = field(default_factory=tuple)
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
 
 
 def discover(root: Path) -> Discovery:
-    """Every Hub reference under ``root``; unreadable files are listed in ``problems``, never fatal."""
+    """Every Hub reference under ``root``; files not read or not parsed are ``problems``, never fatal."""
     rules = load_yaml("rules", "discover.yml")
     if not root.is_dir():
         raise UsageError(f"{root} is not a directory")
     references: list[Reference] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     manifest = None
     for path in _files(root, rules):
         relative = path.relative_to(root).as_posix()
-        try:
-            if path.stat().st_size > int(rules["max_file_bytes"]):
-                continue
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            problems.append(f"{relative}: not readable as UTF-8 text")
+        kind = _kind_of(path, rules)
+        if kind is None:
             continue
         try:
-            if path.name == rules["manifest"]:
+            text = _read(root, path, int(rules["max_file_bytes"])).decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(Problem(relative, "not UTF-8 text; not read"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(relative, f"{exc.strerror or exc}; not read"))
+            continue
+        try:
+            if kind == "manifest":
                 manifest, found = _manifest(text, relative)
                 references.extend(found)
-            elif path.suffix == ".py":
+            elif kind == "python":
                 references.extend(_python(text, relative, rules))
-            elif any(fnmatch.fnmatch(path.name, pattern) for pattern in rules["config_globs"]):
+            else:
                 references.extend(_config(path, text, relative, rules))
-        except (SyntaxError, ValueError, RecursionError, yaml.YAMLError) as exc:
-            problems.append(f"{relative}: not parsed ({exc.__class__.__name__})")
+        except (SyntaxError, ValueError, RecursionError, MemoryError, yaml.YAMLError) as exc:
+            problems.append(Problem(relative, f"not parsed ({exc.__class__.__name__})"))
     unique = list(dict.fromkeys(references))
     return Discovery(root, tuple(sorted(unique, key=lambda r: (r.file, r.line, r.id))), manifest, tuple(problems))
+
+
+def _kind_of(path: Path, rules: dict[str, Any]) -> str | None:
+    """Which reader a file needs (manifest, python, config), or None for files discovery does not read."""
+    if path.name == rules["manifest"]:
+        return "manifest"
+    if path.suffix == ".py":
+        return "python"
+    if any(fnmatch.fnmatch(path.name, pattern) for pattern in rules["config_globs"]):
+        return "config"
+    return None
+
+
+def _read(root: Path, path: Path, limit: int) -> bytes:
+    """A file's bytes within the bounds. A symlink is read only when it resolves to a file inside the
+    repository (``app.py -> /dev/zero`` or ``-> /etc/passwd`` is a problem, not a read)."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root.resolve()):
+            raise OSError(0, "a symbolic link that points outside the repository")
+        path = target
+    return read_bounded(path, limit, follow_symlinks=False)
 
 
 def _files(root: Path, rules: dict[str, Any]) -> Iterator[Path]:
@@ -159,7 +202,7 @@ def _config(path: Path, text: str, relative: str, rules: dict[str, Any]) -> list
     keys.update({key: RepoKind.DATASET for key in rules["config_keys"]["dataset"]})
     found: list[Reference] = []
     if path.suffix in (".yml", ".yaml"):
-        for document in yaml.compose_all(text, Loader=yaml.SafeLoader):
+        for document in compose_documents(text):
             found.extend(_yaml_nodes(document, keys, relative, rules))
         return found
     if path.suffix == ".json":
@@ -219,8 +262,8 @@ def _line_in(text: str, value: str) -> int:
 
 # -- the manifest -------------------------------------------------------------------------------------------
 def _manifest(text: str, relative: str) -> tuple[Manifest, list[Reference]]:
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    data = yaml.safe_load(text) or {}
+    data, node = safe_load(text)
+    data = data or {}
     if not isinstance(data, dict):
         raise UsageError(f"{relative}: the manifest is a mapping (models, datasets, policy, context, waivers)")
     models: list[tuple[str, str | None]] = []
@@ -231,7 +274,7 @@ def _manifest(text: str, relative: str) -> tuple[Manifest, list[Reference]]:
         hub_id = normalize_hub_id(raw) if isinstance(raw, str) else None
         line = line_of(node, ["models", index])
         if hub_id is None:
-            raise UsageError(f"{relative}:{line}: models[{index}] {raw!r} is not a Hub model id")
+            raise UsageError(f"{relative}:{line}: models[{index}] {shorten(raw)} is not a Hub model id")
         models.append((hub_id, str(revision) if revision else None))
         references.append(Reference(hub_id, RepoKind.MODEL, relative, line, "manifest", models[-1][1]))
     context = data.get("context") or {}

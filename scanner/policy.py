@@ -25,7 +25,9 @@ import yaml
 from scanner.errors import UsageError
 from scanner.models import Evidence, Finding, PolicyRef, Severity
 from scanner.resources import data_folder, load_yaml, read_text
-from scanner.yamlfiles import load_validated
+from scanner.safefile import confined
+from scanner.text import shorten
+from scanner.yamlfiles import load_validated, read_yaml_file
 
 OFF = "off"
 CLASSES = ("denied", "review", "allowed")
@@ -188,24 +190,22 @@ def builtin_policy_names() -> list[str]:
     return sorted(node.name[:-4] for node in data_folder("policies").iterdir() if node.name.endswith(".yml"))
 
 
-def load_policy(name_or_path: str, _depth: int = 0) -> Policy:
+def load_policy(name_or_path: str, _depth: int = 0, within: Path | None = None) -> Policy:
     """Load a built-in policy by name or a policy file by path; a bad policy is a UsageError naming the
     file, the line and the field. ``extends`` merges the named policy underneath (maps merge, lists and
-    scalars are replaced); a rule no policy in the chain sets is an error."""
+    scalars are replaced); a rule no policy in the chain sets is an error. With ``within`` (a policy a
+    repository names), the file and every file it extends must lie inside that directory."""
     if _depth > 8:
-        raise UsageError(f"policy {name_or_path!r}: 'extends' goes more than 8 levels deep (a cycle?)")
+        raise UsageError(f"policy {shorten(name_or_path)}: 'extends' goes more than 8 levels deep (a cycle?)")
     path = Path(name_or_path)
     if name_or_path in builtin_policy_names():
         text = read_text("policies", f"{name_or_path}.yml")
         origin = f"policies/{name_or_path}.yml (built-in)"
-    elif path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{path}: cannot be read: {exc}") from exc
+    elif (path := confined(within, name_or_path, "policy") if within is not None else path).is_file():
+        text = read_yaml_file(path)
         origin = str(path)
     else:
-        raise UsageError(f"no built-in policy or policy file named {name_or_path!r} "
+        raise UsageError(f"no built-in policy or policy file named {shorten(name_or_path)} "
                          f"(built-in: {', '.join(builtin_policy_names())})")
     data = validate_policy_text(text, origin)
     digest = hashlib.sha256(text.encode("utf-8"))
@@ -213,7 +213,7 @@ def load_policy(name_or_path: str, _depth: int = 0) -> Policy:
     if base_name:
         base_path = path.parent / base_name if path.is_file() else None
         base = load_policy(str(base_path) if base_path is not None and base_path.is_file() else base_name,
-                           _depth + 1)
+                           _depth + 1, within)
         digest.update(base.sha256.encode())
         data = _merge(dict(base.data), data)
         data.pop("extends", None)

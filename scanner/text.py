@@ -1,6 +1,9 @@
-"""Text helpers shared by every stage that cites line numbers, so all of them count lines alike."""
+"""Text helpers shared by every stage: line counting (so all stages cite lines alike), and making a repo's
+text inert before any output shows it."""
 
 from __future__ import annotations
+
+import re
 
 BOM = "\ufeff"
 
@@ -22,3 +25,49 @@ def decode_text(data: bytes) -> str | None:
         text = data.decode("latin-1")
         printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text[:8192])
         return text if printable >= 0.95 * min(len(text), 8192) else None
+
+
+# Characters a repo's text must never emit into a report, a terminal or a log: C0 controls (newlines too,
+# inside one field), DEL, C1 controls (U+009B is CSI on many terminals), Unicode line separators and the
+# bidi embeddings, overrides and isolates that make a line read differently from what it holds.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# A line that starts (after blanks) with one of these is a GitHub Actions workflow command.
+_WORKFLOW_COMMAND = re.compile(r"^(\s*)(::|##\[)")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def inert(text: object, keep_newlines: bool = False) -> str:
+    """One field of repo text, safe to print: every control, line-breaking or bidi character is shown as an
+    escape (``\\x1b``, ``\\n``, ``\\u202e``) instead of being emitted, so a card cannot clear a screen, set
+    a window title, forge a line of the report or reorder what a reader sees. ``keep_newlines`` is for
+    formats where a newline cannot start anything (HTML text keeps a quote's line breaks)."""
+    if keep_newlines:
+        return _UNSAFE.sub(lambda m: m.group() if m.group() in "\n\t" else _escape_char(m), str(text))
+    return _UNSAFE.sub(_escape_char, str(text))
+
+
+def inert_lines(document: str) -> str:
+    """A whole plain-text document made inert line by line: the safety net behind per-field ``inert``.
+    The document's own newlines stay; anything else unsafe is escaped, and a line that a wrapped field
+    happens to start with ``::`` or ``##[`` is defused so that CI logs cannot read it as a command."""
+    lines = []
+    for line in document.split("\n"):
+        line = _WORKFLOW_COMMAND.sub(lambda m: m.group(1) + ("\\x3a:" if m.group(2) == "::" else "\\x23#["),
+                                     inert(line))
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def shorten(value: object, limit: int = 80) -> str:
+    """A value quoted in a message: its repr (which escapes controls), cut to ``limit`` characters, so an
+    error never echoes a whole file or field."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from scanner.errors import UsageError
 from scanner.models import Finding, WaiverNote, WaiverRecord
-from scanner.yamlfiles import line_of, load_validated
+from scanner.text import shorten
+from scanner.yamlfiles import line_of, load_validated, read_yaml_file
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,7 @@ class Waiver:
 
 def load_waivers(path: Path) -> list[Waiver]:
     """Read and validate a waivers file; any problem is a UsageError naming the file, line and field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot be read: {exc}") from None
+    text = read_yaml_file(path)
     data, node = load_validated(text, str(path), "waivers.schema.json")
     waivers = []
     for index, entry in enumerate(data["waivers"]):
@@ -43,7 +41,8 @@ def load_waivers(path: Path) -> list[Waiver]:
             expires = date.fromisoformat(entry["expires"])
         except ValueError:
             line = line_of(node, ["waivers", index, "expires"])
-            raise UsageError(f"{path}:{line}: waivers.{index}.expires: {entry['expires']!r} is not a date") from None
+            raise UsageError(f"{path}:{line}: waivers.{index}.expires: {shorten(entry['expires'])} "
+                             "is not a date") from None
         waivers.append(Waiver(entry["model"], entry["rule"], entry["reason"], entry["approver"], expires,
                               entry.get("revision"), entry.get("note"), line_of(node, ["waivers", index])))
     return waivers

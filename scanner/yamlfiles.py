@@ -1,19 +1,28 @@
-"""User-written YAML files (policies, waivers): safe loading, JSON Schema validation, errors with lines.
+"""YAML from users and repos (policies, waivers, the manifest, configs discover reads): one safe loader with
+limits, JSON Schema validation, errors with lines.
 
-Every problem is a UsageError naming the file, the 1-based line and the field, because the person who
-wrote the file is the one who must fix it.
+The loader is PyYAML's safe loader (no tags that build objects, dates kept as text) behind two bounds:
+the text's size, and the number of nodes the document would have with every alias expanded (at most
+100,000 more than it has characters, which no alias-free text reaches). An alias
+bomb (billion laughs) is tiny as text and as a composed graph but explodes when anything walks it, so it
+is refused at composition, before any walk. Every problem is a UsageError naming the file, the 1-based
+line and the field, because the person who wrote the file is the one who must fix it; messages quote at
+most ~80 characters of a value, never the whole of it.
 """
 
 from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from scanner.errors import UsageError
 from scanner.resources import read_text
+from scanner.safefile import read_bounded
+from scanner.text import shorten
 
 
 class TextDates(yaml.SafeLoader):
@@ -24,6 +33,91 @@ TextDates.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+MAX_YAML_CHARS = 1024 * 1024
+MAX_EXPANDED_NODES = 100_000
+
+
+class YamlLimitError(yaml.YAMLError):
+    """A YAML text over the size or expansion bounds: refused before anything walks it."""
+
+
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """How many nodes ``root`` has with aliases expanded (shared nodes counted each time they are reached);
+    stops counting past the bound. A recursive alias (a node inside itself) is refused."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:  # iterative post-order: deep documents do not hit the recursion limit here
+        node, done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if done:
+            active.discard(key)
+            sizes[key] = min(1 + sum(sizes[id(child)] for child in children), limit + 1)
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            raise YamlLimitError("a recursive alias (a node that contains itself) is not allowed")
+        active.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
+
+
+def compose_documents(text: str) -> list[yaml.Node]:
+    """The composed documents of a YAML text, within the bounds; else YamlLimitError (a yaml.YAMLError)."""
+    if len(text) > MAX_YAML_CHARS:
+        raise YamlLimitError(f"{len(text)} characters exceed the limit of {MAX_YAML_CHARS}")
+    limit = MAX_EXPANDED_NODES + len(text)  # a text without aliases has fewer nodes than characters
+    loader = TextDates(text)
+    documents: list[yaml.Node] = []
+    try:
+        total = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            total += _expanded_size(node, limit)
+            if total > limit:
+                raise YamlLimitError(f"its aliases expand to more than {limit} nodes (an alias bomb?)")
+            documents.append(node)
+    finally:
+        loader.dispose()
+    return documents
+
+
+def safe_load(text: str) -> tuple[Any, yaml.Node | None]:
+    """(data, composed node) of a single-document YAML text, within the bounds: the one way user or repo
+    YAML becomes Python values. Raises yaml.YAMLError (YamlLimitError over a bound)."""
+    documents = compose_documents(text)
+    if len(documents) > 1:
+        raise YamlLimitError("expected a single YAML document, found several")
+    if not documents:
+        return None, None
+    loader = TextDates("")
+    try:
+        return loader.construct_document(documents[0]), documents[0]
+    finally:
+        loader.dispose()
+
+
+def read_yaml_file(path: Path) -> str:
+    """A user's or repo's YAML file as text, read within the size bound; a UsageError names the file and
+    why it was not read, never what it holds."""
+    try:
+        return read_bounded(path, MAX_YAML_CHARS).decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: cannot be read: not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+
+
 
 
 @lru_cache(maxsize=8)
@@ -37,21 +131,20 @@ def load_validated(text: str, origin: str, schema_name: str) -> tuple[Any, Any]:
     import jsonschema
 
     try:
-        node = yaml.compose(text, Loader=TextDates)
-        data = yaml.load(text, Loader=TextDates)  # noqa: S506 - a SafeLoader subclass
+        data, node = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         raise UsageError(f"{origin}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     except (ValueError, TypeError, RecursionError) as exc:
-        raise UsageError(f"{origin}: a value cannot be read: {exc}") from None
+        raise UsageError(f"{origin}: a value cannot be read: {exc.__class__.__name__}") from None
     errors = sorted(jsonschema.Draft202012Validator(schema(schema_name)).iter_errors(data),
                     key=lambda e: list(e.absolute_path))
     if errors:
         error = errors[0]
         field = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise UsageError(f"{origin}:{line_of(node, list(error.absolute_path))}: {field}: {error.message}{more}")
+        raise UsageError(f"{origin}:{line_of(node, list(error.absolute_path))}: {field}: {_message(error)}{more}")
     return data, node
 
 
@@ -70,3 +163,12 @@ def line_of(node: Any, path: list[Any]) -> int:
         else:
             break
     return line
+
+
+def _message(error: Any) -> str:
+    """A schema error's message with the offending value quoted short (jsonschema reprs all of it)."""
+    message = str(error.message)
+    whole = repr(error.instance)
+    if len(whole) > 80:
+        message = message.replace(whole, shorten(error.instance))
+    return message if len(message) <= 300 else message[:297] + "..."

@@ -53,8 +53,34 @@ def run_action(tmp_path: Path, inputs: dict[str, str], extra_env: dict[str, str]
         if code != 0:
             print(proc.stdout[-3000:], proc.stderr[-3000:])
             break
-    outputs = dict(line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line)
-    return code, outputs, summary_file.read_text(encoding="utf-8")
+    return code, parse_github_output(output_file.read_text(encoding="utf-8")), summary_file.read_text(encoding="utf-8")
+
+
+def parse_github_output(text: str) -> dict[str, str]:
+    """GITHUB_OUTPUT read as the runner reads it: `name=value` lines and `name<<DELIMITER` blocks; a later
+    value for the same name wins, and a malformed line or an unterminated block is an error."""
+    outputs: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if not line:
+            continue
+        heredoc = line.find("<<")
+        equals = line.find("=")
+        if heredoc > 0 and (equals < 0 or heredoc < equals):
+            name, delimiter = line[:heredoc], line[heredoc + 2:]
+            value: list[str] = []
+            for body in lines:
+                if body == delimiter:
+                    break
+                value.append(body)
+            else:
+                raise AssertionError(f"output {name}: delimiter {delimiter!r} never closes")
+            outputs[name] = "\n".join(value)
+        elif equals > 0:
+            outputs[line[:equals]] = line[equals + 1:]
+        else:
+            raise AssertionError(f"GITHUB_OUTPUT line {line!r} is neither name=value nor name<<DELIMITER")
+    return outputs
 
 
 def _runner_venv(tmp_path: Path) -> Path:

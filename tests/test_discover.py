@@ -54,7 +54,7 @@ def test_manifest_and_problems() -> None:
     result = discover(APP)
     assert result.manifest is not None and result.manifest.policy == "commercial"
     assert dict(result.manifest.context) == {"distribution": "saas", "mau": "5000000"}
-    assert result.problems == ("notebooks/broken.py: not parsed (SyntaxError)",)
+    assert [str(problem) for problem in result.problems] == ["notebooks/broken.py: not parsed (SyntaxError)"]
 
 
 def test_code_is_never_executed(tmp_path: Path) -> None:

@@ -1,15 +1,22 @@
 """One self-contained HTML page a lawyer can open offline and print: no scripts, no network.
 
-Every string that came from a repo goes through html.escape; the lineage is an inline SVG laid out here
-(one row per generation), so nothing is fetched and nothing runs.
+Every string that came from a repo goes through escape() (made inert, then html.escape); the lineage is
+an inline SVG laid out here (one row per generation), so nothing is fetched and nothing runs.
 """
 
 from __future__ import annotations
 
-from html import escape
+import html
 
 from scanner.models import AuditResult, Finding, ModelReport, Role
 from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, provenance_lines
+from scanner.text import inert
+
+
+def escape(text: str) -> str:
+    """Repo text as HTML text: control and bidi characters shown as escapes, markup characters as entities."""
+    return html.escape(inert(text, keep_newlines=True))
+
 
 CSS = """
 body{font:14px/1.45 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:70rem;color:#1b1f24}

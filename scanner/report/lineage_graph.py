@@ -1,7 +1,8 @@
 """The lineage as a graph document: Mermaid (renders on GitHub), Graphviz DOT, or JSON.
 
-Every label comes from a repo (ids, license keys), so each format escapes what it must: quotes and angle
-brackets in Mermaid, quotes and backslashes in DOT; JSON is serialised by the json module.
+Every label comes from a repo (ids, license keys), so each is made inert first (no control character or
+newline can end a label, a line or the Markdown fence around the Mermaid) and then escaped for its format:
+quotes, brackets and backticks in Mermaid, quotes and backslashes in DOT; JSON is serialised by the json module.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 from collections.abc import Callable
 
 from scanner.models import AuditResult, ModelReport, Status
+from scanner.text import inert
 
 
 def _own_licenses(model: ModelReport) -> list[str]:
@@ -25,7 +27,7 @@ def _label(model: ModelReport) -> tuple[str, str]:
     licenses = ", ".join(_own_licenses(model)) or "no license"
     status = "" if model.status is Status.OK else f" [{model.status.value}]"
     kind = "dataset " if model.kind.value == "dataset" else ""
-    return f"{kind}{model.id}", f"{licenses}{status}"
+    return inert(f"{kind}{model.id}"), inert(f"{licenses}{status}")
 
 
 def _parent_kind(relation: str) -> str:
@@ -44,12 +46,13 @@ def to_mermaid(result: AuditResult) -> str:
         child = names.get(("model", edge.child))
         parent = names.get((_parent_kind(edge.relation), edge.parent))
         if child and parent:
-            lines.append(f"  {child} -->|{edge.relation}| {parent}")
+            lines.append(f"  {child} -->|{_mermaid_escape(inert(edge.relation))}| {parent}")
     return "\n".join(lines) + "\n"
 
 
 def _mermaid_escape(text: str) -> str:
-    replacements = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "|": "#124;", "[": "#91;", "]": "#93;"}
+    replacements = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "|": "#124;", "[": "#91;", "]": "#93;",
+                    "`": "#96;", "#": "#35;"}
     return "".join(replacements.get(ch, ch) for ch in text)
 
 
@@ -65,7 +68,7 @@ def to_dot(result: AuditResult) -> str:
         child = names.get(("model", edge.child))
         parent = names.get((_parent_kind(edge.relation), edge.parent))
         if child and parent:
-            lines.append(f'  {child} -> {parent} [label="{_dot_escape(edge.relation)}"];')
+            lines.append(f'  {child} -> {parent} [label="{_dot_escape(inert(edge.relation))}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 

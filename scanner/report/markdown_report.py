@@ -1,30 +1,55 @@
 """Markdown for pull-request summaries: verdict, findings table, lineage as Mermaid (GitHub renders it).
 
 GitHub's step summary takes at most 1 MiB, so rows are added until the budget is spent and a note says
-how many were left out. Everything from a repo is escaped: GitHub renders HTML inside Markdown.
+how many were left out. Everything from a repo is made inert: GitHub renders HTML and links inside
+Markdown, so repo text could otherwise show a tracking image, a forged "Approved" link, a heading or an
+autolinked URL in a pull request's summary.
 """
 
 from __future__ import annotations
 
-import html
+import re
 
 from scanner.models import AuditResult, Role, Severity
 from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, provenance_lines
 from scanner.report.lineage_graph import to_mermaid
+from scanner.text import inert
 
 LIMIT_BYTES = 1024 * 1024
 _RESERVE = 64 * 1024  # for the lineage and the closing notes
 ICONS = {"error": "🔴", "warning": "🟠", "info": "🔵"}
 
 
+# Every character CommonMark or GitHub gives a meaning to: backslash-escaped, or an entity where a backslash
+# is not enough (HTML) or would not split an autolink (``https://``, ``www.``, ``user@host``, ``@mention``).
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", ":": "&#58;", "@": "&#64;"}
+_ACTIVE = re.compile(r"[\\`*_\[\]()!#+\-.|{}~&<>:@\"'=^$%]")
+_WORD = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
 def cell(text: object) -> str:
-    """One table cell: HTML-escaped, no pipes or newlines that would break the row."""
-    return html.escape(" ".join(str(text).split()), quote=False).replace("|", "\\|")
+    """Repo text as inert Markdown, one line (a table cell, a list item): no control characters, no HTML,
+    no links, images, emphasis or autolinks; it reads the same when rendered and opens nothing."""
+    flat = inert(" ".join(str(text).split()))
+    return _ACTIVE.sub(lambda m: _ENTITIES.get(m.group(), "\\" + m.group()), flat)
+
+
+def literal(text: object) -> str:
+    """Repo text verbatim in a code span (GitHub renders nothing inside one): a backtick fence longer than any
+    run of backticks in the text, padded so a leading or trailing backtick cannot join it."""
+    flat = inert(" ".join(str(text).split()))
+    fence = "`" * (max((len(run) for run in re.findall("`+", flat)), default=0) + 1)
+    return f"{fence} {flat} {fence}"
+
+
+def code(text: str) -> str:
+    """A rule id in a code span when it is a plain word (backslashes would show inside one), else a cell."""
+    return f"`{text}`" if _WORD.fullmatch(text) else cell(text)
 
 
 def render(result: AuditResult, run: RunInfo) -> str:
     head = [f"## modelclear: {'✅ PASS' if result.verdict == 'pass' else '❌ FAIL'}", ""]
-    head += [f"> {cell(line)}  " for line in provenance_lines(result, run)] + [""]
+    head += [f"> {literal(line)}  " for line in provenance_lines(result, run)] + [""]
     counts = {s: sum(1 for f in result.findings if f.severity is s and not f.waived) for s in Severity}
     head.append(f"**{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
                 f"{counts[Severity.INFO]} notes**" + (f", {sum(f.waived for f in result.findings)} waived"
@@ -45,7 +70,7 @@ def render(result: AuditResult, run: RunInfo) -> str:
             where += f":{finding.evidence.start_line}"
         icon = "⚪ waived" if finding.waived else ICONS[finding.severity.value]
         path = " → ".join(finding.path)
-        row = (f"| {icon} | `{cell(finding.rule)}` | {cell(path)} | {cell(finding.message)} | "
+        row = (f"| {icon} | {code(finding.rule)} | {cell(path)} | {cell(finding.message)} | "
                f"{cell(where)} |")
         size = len(row.encode("utf-8")) + 1
         if size > budget:

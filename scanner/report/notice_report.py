@@ -2,6 +2,7 @@
 
 Attribution displays, notice and license copies to ship, naming rules, and the use restrictions to pass
 on, from the target's own licenses and every ancestor's (an adapter is unusable without its base).
+Repo text is made inert field by field and the document line by line, as in the text report.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import textwrap
 from scanner.clauses import clause_identity
 from scanner.models import AuditResult, Clause, ModelReport, Role
 from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, provenance_lines
+from scanner.text import inert, inert_lines
 
 DUTIES = (
     ("attribution", "Display"),
@@ -24,15 +26,16 @@ WIDTH = 100
 
 
 def render(result: AuditResult, run: RunInfo) -> str:
-    lines = ["NOTICE OBLIGATIONS", "=" * 18, "", *provenance_lines(result, run), ""]
+    lines = ["NOTICE OBLIGATIONS", "=" * 18, "", *map(inert, provenance_lines(result, run)), ""]
     reports = {(m.kind.value, m.id): m for m in result.models}
     for target in (m for m in result.models if m.role is Role.TARGET):
         lineage = [target] + [reports[k] for k in _ancestor_keys(target, result) if k in reports]
-        lines += [f"{target.id}", "-" * len(target.id)]
+        title = inert(target.id)
+        lines += [title, "-" * len(title)]
         licenses = [(m, hit) for m in lineage for hit in m.licenses if hit.source != "inherited"]
         lines.append("Licenses to include with any copy of the model or derived work:")
         for owner, key in dict.fromkeys((m.id, hit.key) for m, hit in licenses):
-            lines.append(f"  - {key} (from {owner})")
+            lines.append(f"  - {inert(key)} (from {inert(owner)})")
         if not licenses:
             lines.append("  - none identified: the terms are unknown")
         for kind, title in DUTIES:
@@ -41,12 +44,13 @@ def render(result: AuditResult, run: RunInfo) -> str:
                 continue
             lines.append(f"{title}:")
             for model, clause in _unique(clauses):
-                lines.extend(textwrap.wrap(f"- {_duty(clause)} [{clause.license or 'unidentified terms'}, "
-                                           f"{model.id} {clause.file}:{clause.start_line}]", WIDTH,
+                terms = inert(clause.license or "unidentified terms")
+                lines.extend(textwrap.wrap(f"- {inert(_duty(clause))} [{terms}, "
+                                           f"{inert(model.id)} {inert(clause.file)}:{clause.start_line}]", WIDTH,
                                            initial_indent="  ", subsequent_indent="    "))
         lines.append("")
     lines.extend(textwrap.wrap(NOT_LEGAL_ADVICE, WIDTH))
-    return "\n".join(lines) + "\n"
+    return inert_lines("\n".join(lines)) + "\n"
 
 
 def _ancestor_keys(target: ModelReport, result: AuditResult) -> list[tuple[str, str]]:

@@ -1,13 +1,20 @@
-"""The terminal summary: verdict first, then each model, then findings by severity (80 columns)."""
+"""The terminal summary: verdict first, then each model, then findings by severity (80 columns).
+
+Every string from a repo passes through ``inert`` where it is placed (a newline in a card field must not
+start a line of its own), the finished document passes through ``inert_lines`` as a safety net, and only
+then is colour added, at positions this module wrote: no escape sequence from a repo reaches a terminal.
+"""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping
 from typing import Any
 
 from scanner.models import AuditResult, Finding, ModelReport, Role, Severity, Status
 from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, provenance_lines
+from scanner.text import inert, inert_lines
 
 WIDTH = 80
 QUOTE_CHARS = 160
@@ -15,15 +22,14 @@ _COLORS = {"error": "31", "warning": "33", "info": "36", "fail": "1;31", "pass":
 
 
 def render(result: AuditResult, run: RunInfo) -> str:
-    paint = _painter(run.color)
     lines = [
-        f"Verdict: {paint(result.verdict, result.verdict.upper())}  "
+        f"Verdict: {result.verdict.upper()}  "
         f"({_count(result.findings, Severity.ERROR)} errors, {_count(result.findings, Severity.WARNING)} warnings, "
         f"{_count(result.findings, Severity.INFO)} notes)",
         "",
     ]
     for line in provenance_lines(result, run):  # paths and ids are never split
-        lines.extend(textwrap.wrap(line, WIDTH, subsequent_indent="    ", break_long_words=False,
+        lines.extend(textwrap.wrap(inert(line), WIDTH, subsequent_indent="    ", break_long_words=False,
                                    break_on_hyphens=False))
     lines.append("")
     targets = [m for m in result.models if m.role is Role.TARGET]
@@ -33,90 +39,92 @@ def render(result: AuditResult, run: RunInfo) -> str:
             lines.extend(_tree(target, result))
         lines.append("")
     for model in result.models:
-        lines.extend(_model_lines(model, paint))
+        lines.extend(_model_lines(model))
     if result.findings:
         lines.append("Findings")
         for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
             for finding in (f for f in result.findings if f.severity is severity):
-                lines.extend(_finding_lines(finding, paint))
+                lines.extend(_finding_lines(finding))
         lines.append("")
     if result.waivers:
         lines.append("Waivers")
         for record in result.waivers:
-            pin = f" @ {record.revision[:12]}" if record.revision else ""
+            pin = f" @ {inert(record.revision[:12])}" if record.revision else ""
             lines.extend(textwrap.wrap(
-                f"{record.status}: {record.rule} on {record.model}{pin} ({record.reason}, approved by "
-                f"{record.approver}, expires {record.expires}; {record.findings} findings)", WIDTH,
-                initial_indent="  ", subsequent_indent="    "))
+                f"{inert(record.status)}: {inert(record.rule)} on {inert(record.model)}{pin} ({inert(record.reason)}, "
+                f"approved by {inert(record.approver)}, expires {inert(record.expires)}; {record.findings} findings)",
+                WIDTH, initial_indent="  ", subsequent_indent="    "))
         lines.append("")
     lines.extend(textwrap.wrap(NOT_LEGAL_ADVICE, WIDTH))
-    return "\n".join(lines) + "\n"
+    document = inert_lines("\n".join(lines)) + "\n"
+    return _colorize(document) if run.color else document
 
 
-def _model_lines(model: ModelReport, paint) -> list[str]:  # type: ignore[no-untyped-def]
-    revision = f" @ {model.revision[:12]}" if model.revision else ""
-    status = model.status.value if model.status is Status.OK else paint("error", model.status.value)
-    lines = [f"{model.id}{revision}  [{status}]  {model.role.value}"]
+def _model_lines(model: ModelReport) -> list[str]:
+    revision = f" @ {inert(model.revision[:12])}" if model.revision else ""
+    lines = [f"{inert(model.id)}{revision}  [{model.status.value}]  {model.role.value}"]
     declared = model.declared
-    license_text = declared.license or "none"
+    license_text = inert(declared.license or "none")
     if declared.license_name:
-        license_text += f" ({declared.license_name})"
+        license_text += f" ({inert(declared.license_name)})"
     lines.append(f"  declared license: {license_text}")
     if declared.license_link:
-        lines.append(f"  license link: {declared.license_link}")
+        lines.append(f"  license link: {inert(declared.license_link)}")
     for hit in model.licenses:
-        where = hit.file or ""
+        where = inert(hit.file or "")
         if hit.start_line:
             where += f":{hit.start_line}" + (f"-{hit.end_line}" if hit.end_line and hit.end_line != hit.start_line
                                              else "")
         score = f" {hit.score:g}%" if hit.score is not None else ""
-        via = f" via {hit.via}" if hit.via and hit.via != "license" else ""
-        lines.extend(textwrap.wrap(f"{hit.key} [{hit.source}{via}] {where}{score}", WIDTH,
+        via = f" via {inert(hit.via)}" if hit.via and hit.via != "license" else ""
+        lines.extend(textwrap.wrap(f"{inert(hit.key)} [{inert(hit.source)}{via}] {where}{score}", WIDTH,
                                    initial_indent="  license: ", subsequent_indent="           "))
     for clause in model.clauses:
-        where = f"{clause.file}:{clause.start_line}"
+        where = f"{inert(clause.file)}:{clause.start_line}"
         value = _value_text(clause.value)
-        lines.extend(textwrap.wrap(f"{clause.kind}{value} [{clause.license or 'unidentified'}] {where}", WIDTH,
-                                   initial_indent="  clause: ", subsequent_indent="          "))
+        lines.extend(textwrap.wrap(f"{inert(clause.kind)}{value} [{inert(clause.license or 'unidentified')}] "
+                                   f"{where}", WIDTH, initial_indent="  clause: ", subsequent_indent="          "))
         quote = " ".join(clause.quote.split())
         if len(quote) > QUOTE_CHARS:
             quote = quote[:QUOTE_CHARS - 1] + "…"
-        lines.extend(textwrap.wrap(f'"{quote}"', WIDTH, initial_indent="          ",
+        lines.extend(textwrap.wrap(f'"{inert(quote)}"', WIDTH, initial_indent="          ",
                                    subsequent_indent="          "))
     if model.message:
-        lines.extend(textwrap.wrap(model.message, WIDTH, initial_indent="  note: ", subsequent_indent="        "))
+        lines.extend(textwrap.wrap(inert(model.message), WIDTH, initial_indent="  note: ",
+                                   subsequent_indent="        "))
     for parent in model.parents:
-        lines.append(f"  parent: {parent.id} ({parent.relation.value})")
+        lines.append(f"  parent: {inert(parent.id)} ({parent.relation.value})")
     if model.datasets:
-        lines.extend(textwrap.wrap(", ".join(model.datasets), WIDTH, initial_indent="  datasets: ",
+        lines.extend(textwrap.wrap(", ".join(inert(d) for d in model.datasets), WIDTH, initial_indent="  datasets: ",
                                    subsequent_indent="            "))
     if model.files:
-        lines.extend(textwrap.wrap(", ".join(model.files), WIDTH, initial_indent="  files read: ",
+        lines.extend(textwrap.wrap(", ".join(inert(f) for f in model.files), WIDTH, initial_indent="  files read: ",
                                    subsequent_indent="              "))
     lines.append("")
     return lines
 
 
-def _finding_lines(finding: Finding, paint) -> list[str]:  # type: ignore[no-untyped-def]
-    label = paint(finding.severity.value, f"{finding.severity.value.upper():7}")
+def _finding_lines(finding: Finding) -> list[str]:
+    label = f"{finding.severity.value.upper():7}"
     where = ""
     if finding.evidence.file:
-        where = f" [{finding.evidence.file}" + (f":{finding.evidence.start_line}]" if finding.evidence.start_line
-                                                 else "]")
+        where = f" [{inert(finding.evidence.file)}" + (f":{finding.evidence.start_line}]"
+                                                        if finding.evidence.start_line else "]")
     waived = " (waived)" if finding.waived else ""
     if finding.waiver and not finding.waived:
-        waived = f" (waiver {finding.waiver.status}: expires {finding.waiver.expires})"
-    lines = textwrap.wrap(f"{finding.rule}{waived}: {finding.message}{where}", WIDTH - 10,
-                          initial_indent="", subsequent_indent="")
+        waived = f" (waiver {inert(finding.waiver.status)}: expires {inert(finding.waiver.expires)})"
+    lines = textwrap.wrap(f"{inert(finding.rule)}{waived}: {inert(finding.message)}{where}", WIDTH - 10,
+                          initial_indent="", subsequent_indent="") or [""]
     out = [f"  {label} {lines[0]}"] + [f"          {line}" for line in lines[1:]]
     if len(finding.path) > 1:
-        out.extend(textwrap.wrap("via " + " -> ".join(finding.path), WIDTH - 10, initial_indent="          ",
-                                 subsequent_indent="              "))
+        out.extend(textwrap.wrap("via " + " -> ".join(inert(p) for p in finding.path), WIDTH - 10,
+                                 initial_indent="          ", subsequent_indent="              "))
     if finding.evidence.quote:
-        out.extend(textwrap.wrap(f'"{finding.evidence.quote}"', WIDTH - 10, initial_indent="          ",
+        quote = " ".join(finding.evidence.quote.split())  # a quote may span lines of its file
+        out.extend(textwrap.wrap(f'"{inert(quote)}"', WIDTH - 10, initial_indent="          ",
                                  subsequent_indent="          "))
     if finding.remediation:
-        out.extend(textwrap.wrap(f"fix: {finding.remediation}", WIDTH, initial_indent="          ",
+        out.extend(textwrap.wrap(f"fix: {inert(finding.remediation)}", WIDTH, initial_indent="          ",
                                  subsequent_indent="               "))
     return out
 
@@ -131,10 +139,10 @@ def _tree(target: ModelReport, result: AuditResult) -> list[str]:
 
     def label(model: ModelReport | None, repo_id: str) -> str:
         if model is None:
-            return repo_id
-        keys = sorted({h.key for h in model.licenses if h.source != "inherited"}) or ["no license"]
+            return inert(repo_id)
+        keys = sorted({inert(h.key) for h in model.licenses if h.source != "inherited"}) or ["no license"]
         status = "" if model.status is Status.OK else f" [{model.status.value}]"
-        return f"{repo_id} ({', '.join(keys)}){status}"
+        return f"{inert(repo_id)} ({', '.join(keys)}){status}"
 
     def walk(repo_id: str, kind: str, prefix: str, seen: frozenset[str]) -> None:
         for index, (parent, relation) in enumerate(children.get(repo_id, [])):
@@ -142,7 +150,7 @@ def _tree(target: ModelReport, result: AuditResult) -> list[str]:
             parent_kind = "dataset" if relation == "trained_on" else "model"
             node = reports.get((parent_kind, parent))
             cycle = " (cycle)" if parent in seen else ""
-            text = f"{prefix}{'`-- ' if last else '|-- '}{relation}: {label(node, parent)}{cycle}"
+            text = f"{prefix}{'`-- ' if last else '|-- '}{inert(relation)}: {label(node, parent)}{cycle}"
             lines.extend(textwrap.wrap(text, WIDTH, subsequent_indent=prefix + "      "))
             if not cycle:
                 walk(parent, parent_kind, prefix + ("    " if last else "|   "), seen | {parent})
@@ -155,16 +163,26 @@ def _tree(target: ModelReport, result: AuditResult) -> list[str]:
 def _value_text(value: Mapping[str, Any] | None) -> str:
     if not value:
         return ""
-    shown = ", ".join(f"{k}={', '.join(v) if isinstance(v, list) else v}" for k, v in value.items()
+    shown = ", ".join(f"{k}={', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in value.items()
                       if v not in (None, ""))
-    return f" ({shown})" if shown else ""
+    return f" ({inert(shown)})" if shown else ""
 
 
 def _count(findings: tuple[Finding, ...], severity: Severity) -> int:
     return sum(1 for finding in findings if finding.severity is severity and not finding.waived)
 
 
-def _painter(color: bool):  # type: ignore[no-untyped-def]
-    def paint(kind: str, text: str) -> str:
-        return f"\033[{_COLORS[kind]}m{text}\033[0m" if color and kind in _COLORS else text
-    return paint
+# Colour goes where this module put its own words: the verdict, a severity label, a status that is not ok.
+_VERDICT = re.compile(r"\A(Verdict: )(PASS|FAIL)")
+_LABEL = re.compile(r"^(  )(ERROR  |WARNING|INFO   )", re.MULTILINE)
+_STATUS = re.compile(r"(  \[)(gated|not_found|error)(\]  (?:target|ancestor|dataset))$", re.MULTILINE)
+
+
+def _colorize(document: str) -> str:
+    """ANSI colour for a terminal, added to the finished (already inert) document."""
+    def colored(kind: str, text: str) -> str:
+        return f"\033[{_COLORS[kind]}m{text}\033[0m"
+
+    document = _VERDICT.sub(lambda m: m.group(1) + colored(m.group(2).lower(), m.group(2)), document)
+    document = _LABEL.sub(lambda m: m.group(1) + colored(m.group(2).strip().lower(), m.group(2)), document)
+    return _STATUS.sub(lambda m: m.group(1) + colored("error", m.group(2)) + m.group(3), document)
