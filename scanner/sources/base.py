@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import re2
+
 from scanner.models import FetchedRepo, RepoFile, RepoRef, SourceProblem, Status
 from scanner.resources import load_yaml
 from scanner.text import decode_text
@@ -65,8 +67,10 @@ class FileSelection:
             return self.too_large(name, len(data))
         return self.decode(name, data, size=len(data))
 
-    def too_large(self, name: str, size: int) -> tuple[RepoFile, SourceProblem]:
-        message = f"{name} is {size} bytes, above the {self.max_file_bytes}-byte cap; not read"
+    def too_large(self, name: str, size: int | None) -> tuple[RepoFile, SourceProblem]:
+        """The cap's problem; ``size`` is None when a stream was cut at the cap before its end was known."""
+        amount = f"is {size} bytes, above" if size is not None else "is larger than"
+        message = f"{name} {amount} the {self.max_file_bytes}-byte cap; not read"
         return RepoFile(name, None, size=size, note=message), SourceProblem(message, file=name, status=Status.OK)
 
     @staticmethod
@@ -78,6 +82,18 @@ class FileSelection:
             return (RepoFile(name, None, size=size, blob_id=blob_id, note=message),
                     SourceProblem(message, file=name, status=Status.OK))
         return RepoFile(name, text, size=size, blob_id=blob_id), None
+
+
+# scheme://user:password@ and ?query / #fragment of any URL in a text: where endpoints carry credentials
+# (a mirror's basic auth, an API key parameter, a CDN's signature). RE2: linear time on any text, since
+# error messages quote what a server sent.
+_USERINFO = re2.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@'\"<>]*@")
+_QUERY = re2.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s?#'\"<>]*)[?#][^\s'\"<>]*")
+
+
+def redact_urls(text: str) -> str:
+    """The text with every URL's userinfo, query and fragment removed: the one way an endpoint is echoed."""
+    return str(_QUERY.sub(r"\1", _USERINFO.sub(r"\1", text)))
 
 
 class Source(ABC):
