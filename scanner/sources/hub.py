@@ -68,6 +68,18 @@ except ImportError:  # pragma: no cover - depends on the installed huggingface_h
 constants.HF_HUB_DISABLE_TELEMETRY = True
 
 log = logging.getLogger(__name__)
+
+
+class _RedactURLs(logging.Filter):
+    """The client logs every request's URL (httpx at INFO, huggingface_hub at DEBUG): without secrets."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact_urls(record.getMessage()), None
+        return True
+
+
+for _logger in (_http.__name__, "huggingface_hub.utils._http"):
+    logging.getLogger(_logger).addFilter(_RedactURLs())
 DEFAULT_ENDPOINT = "https://huggingface.co"
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 ERROR_BODY_BYTES = 64 * 1024  # enough for the Hub's error message; an error page is not evidence
@@ -252,8 +264,9 @@ class HubSource(Source):
                 if answer.truncated:
                     repo_file, problem = self.selection.too_large(name, _declared_length(answer, self.selection))
                 else:
+                    # The id of the bytes read, not the listing's claim about them.
                     repo_file, problem = self.selection.decode(name, answer.data, size=len(answer.data),
-                                                               blob_id=sibling.blob_id)
+                                                               blob_id=_git_blob_sha1(answer.data))
                 files.append(repo_file)
                 if problem is not None:
                     problems.append(problem)
@@ -510,7 +523,10 @@ def _parse_info(body: bytes) -> _RepoInfo:
     if card_data is not None and not isinstance(card_data, dict):
         problems.append(f"cardData is a {_type(card_data)}, not a mapping; ignored")
         card_data = None
-    return _RepoInfo(sha=sha, gated=_gated_value(data.get("gated")), siblings=_siblings(data.get("siblings"), problems),
+    gated = data.get("gated")
+    if gated is not None and not isinstance(gated, (str, bool)):
+        problems.append(f"gated is a {_type(gated)}, not a string; ignored")
+    return _RepoInfo(sha=sha, gated=_gated_value(gated), siblings=_siblings(data.get("siblings"), problems),
                      card_data=card_data, parents=_api_parents(data.get("baseModels"), problems),
                      problems=tuple(problems))
 
