@@ -31,6 +31,7 @@ from scanner.report.lineage_graph import GRAPH_FORMATS
 from scanner.safefile import confined
 from scanner.scancode_index import cache_root
 from scanner.sources import CacheSource, FileSelection, HubSettings, HubSource, LocalDirSource, MirrorSource, Source
+from scanner.sources.base import redact_urls
 from scanner.text import inert
 from scanner.waivers import load_waivers
 
@@ -69,6 +70,8 @@ SOURCE_OPTIONS = (
                  help="Seconds per Hub request."),
     click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
                  help="Retries for rate-limited, failing or timed-out Hub requests."),
+    click.option("--deadline", type=click.FloatRange(min=1.0), default=120.0, show_default=True,
+                 help="Most seconds spent on one repo (metadata, files, retries); past it the repo is an error."),
     click.option("--max-file-size", type=click.IntRange(min=1024), default=None,
                  help="Largest license-bearing file read, in bytes (default 1 MiB)."),
     click.option("--jobs", type=click.IntRange(1, 32), default=4, show_default=True, help="Repos fetched at once."),
@@ -99,7 +102,7 @@ class Prepared:
 def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, context: tuple[str, ...],
             waivers_file: Path | None, endpoint: str | None, token: str | None,
             revision: str | None, offline: bool, mirror: Path | None, cache_dir: Path | None, timeout: float,
-            retries: int, max_file_size: int | None, jobs: int, depth: int, max_nodes: int,
+            retries: int, deadline: float, max_file_size: int | None, jobs: int, depth: int, max_nodes: int,
             no_cache: bool, policy_root: Path | None = None) -> Prepared:
     """Turn the shared options into refs, a source and audit options; every bad combination is a UsageError.
     ``policy_root`` confines a policy a repository's manifest named (and what it extends) to that repository."""
@@ -111,7 +114,7 @@ def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, context: t
     if mirror and offline:
         raise UsageError("--mirror and --offline are two different offline sources; pick one")
     if endpoint and not endpoint.startswith(("http://", "https://")):
-        raise UsageError(f"--endpoint must be an http:// or https:// URL, not {endpoint!r}")
+        raise UsageError(f"--endpoint must be an http:// or https:// URL, not {redact_urls(endpoint)!r}")
     refs, local_refs = parse_targets(targets, revision)
     hub_source: Source
     if mirror:
@@ -120,7 +123,7 @@ def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, context: t
         hub_source = CacheSource(cache_dir, selection)
     else:
         settings = HubSettings.from_env(endpoint=endpoint, token=token, timeout=timeout, retries=retries,
-                                        cache_dir=cache_dir)
+                                        deadline=deadline, cache_dir=cache_dir)
         hub_source = HubSource(settings, selection)
     detector = Detector(cache_dir=None if no_cache else cache_root())
     options = AuditOptions(policy=policy, fail_on=FAIL_ON[fail_on], jobs=jobs, detector=detector, depth=depth,

@@ -7,9 +7,18 @@ Layout: ROOT/<org>/<name>/ for models, ROOT/datasets/<org>/<name>/ for datasets 
 An optional ``_fixture.yml`` in a repo folder (never served) sets: ``sha``, ``gated`` (manual|auto),
 ``tokens`` (tokens that may read a gated repo), ``base_models`` (the API's baseModels), ``extra_files``
 ({name: size} listed but never servable, e.g. weights), and ``fault``:
-{kind: not_found|bare_404|unauthorized|forbidden|rate_limit|slow|error, scope: api|files|all, times: N,
- retry_after: seconds, delay: seconds}. ``times`` limits how many requests fail (default: all).
-Faults can also be set at run time through ``FixtureHub.faults``.
+{kind: not_found|bare_404|unauthorized|forbidden|rate_limit|slow|error|trickle, scope: api|files|all, times: N,
+ retry_after: seconds, delay: seconds, interval: seconds, part: headers|body}. ``times`` limits how many
+requests fail (default: all); ``trickle`` answers one byte every ``interval`` seconds (0.5), in the headers
+or in the body, until the client goes away.
+
+Hostile answers (tests/fixtures/hub/hostile-server/): ``omit_sizes`` (siblings without ``size``, as the API
+may answer), ``generated_files`` ({name: size}: served as that many bytes, listed like the rest),
+``api_patch`` (merged over the API's JSON, e.g. ``siblings: nope``), ``sibling_patch`` ({name: {field:
+value}} merged over one sibling), ``extra_siblings`` (raw entries appended to the list), ``api_raw`` (a
+string served verbatim as the API's body) and ``file_headers`` (headers added to every file answer).
+Faults and any of these keys can also be set at run time through ``FixtureHub.faults`` and
+``FixtureHub.overrides`` ({repo_id: {key: value}}).
 """
 
 from __future__ import annotations
@@ -46,10 +55,12 @@ class Request:
 class FixtureHub:
     root: Path
     faults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     _counts: dict[tuple[str, str], int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
+    closed: threading.Event = field(default_factory=threading.Event)  # ends trickling answers at shutdown
 
     @property
     def url(self) -> str:
@@ -69,6 +80,7 @@ class FixtureHub:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.closed.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -100,6 +112,7 @@ class FixtureHub:
         meta_path = folder / FIXTURE_FILE
         meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
         meta = dict(meta or {})
+        meta.update(self.overrides.get(repo_id) or {})
         fault = self.faults.get(repo_id) or meta.get("fault")
         if fault:
             meta["fault"] = fault
@@ -156,17 +169,26 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if revision and revision not in ("main", meta["sha"]):
             return self._error(404, "RevisionNotFound")
+        if "api_raw" in meta:
+            return self._send(200, str(meta["api_raw"]).encode("utf-8"), {"Content-Type": "application/json"})
         self._send_json(200, self._info(repo_id, folder, meta))
 
     def _info(self, repo_id: str, folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
-        siblings = []
+        siblings: list[Any] = []
         for path in sorted(folder.iterdir()):
             if path.is_file() and path.name != FIXTURE_FILE:
                 data = path.read_bytes()
                 siblings.append({"rfilename": path.name, "size": len(data), "blobId": git_blob_sha1(data)})
+        for name, size in (meta.get("generated_files") or {}).items():
+            siblings.append({"rfilename": name, "size": size})
         for name, size in (meta.get("extra_files") or {}).items():
             siblings.append({"rfilename": name, "size": size, "blobId": "0" * 40,
                              "lfs": {"size": size, "sha256": "0" * 64, "pointerSize": 134}})
+        for sibling in siblings:
+            sibling.update((meta.get("sibling_patch") or {}).get(sibling["rfilename"]) or {})
+            if meta.get("omit_sizes"):
+                sibling.pop("size", None)
+        siblings.extend(meta.get("extra_siblings") or [])
         card_data = meta.get("card_data")
         readme = folder / "README.md"
         if card_data is None and readme.is_file():
@@ -178,6 +200,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if meta.get("base_models"):
             info["baseModels"] = meta["base_models"]
+        info.update(meta.get("api_patch") or {})
         return info
 
     def _resolve(self, kind: str, repo_id: str, revision: str, filename: str, head: bool) -> None:
@@ -197,11 +220,16 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._error(401 if not auth else 403, "GatedRepo",
                                    message="Access to this repo is restricted")
         path = folder / filename
+        generated = (meta.get("generated_files") or {}).get(filename)
+        if generated is not None and "/" not in filename:
+            headers = {"X-Repo-Commit": meta["sha"], "ETag": '"' + "1" * 40 + '"',
+                       "Content-Type": "text/plain; charset=utf-8", **(meta.get("file_headers") or {})}
+            return self._send_generated(int(generated), headers, head)
         if "/" in filename or filename == FIXTURE_FILE or not path.is_file():
             return self._error(404, "EntryNotFound", commit=meta["sha"])
         data = path.read_bytes()
         headers = {"X-Repo-Commit": meta["sha"], "ETag": f'"{git_blob_sha1(data)}"',
-                   "Content-Type": "text/plain; charset=utf-8"}
+                   "Content-Type": "text/plain; charset=utf-8", **(meta.get("file_headers") or {})}
         self._send(200, b"" if head else data, headers, length=len(data))
 
     # -- faults and replies ----------------------------------------------------------------------
@@ -213,6 +241,9 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "slow":
             time.sleep(float(fault.get("delay", 3)))
             return False
+        if kind == "trickle":
+            self._trickle(float(fault.get("interval", 0.5)), fault.get("part", "body"))
+            return True
         if kind == "not_found":
             self._error(404, "RepoNotFound")
         elif kind == "bare_404":
@@ -249,6 +280,42 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+
+    def _trickle(self, interval: float, part: str) -> None:
+        """One byte every ``interval`` s, each well within any per-read timeout, until the client leaves."""
+        self.fixture.record(Request(self.command, self.path, 200, self.headers.get("Authorization")))
+        if part == "headers":
+            head, tail = b"HTTP/1.1 200 OK\r\nX-Trickle: ", b"a" * 100_000
+        else:
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+            tail = b" " * 100_000
+        self.wfile.write(head)
+        self.wfile.flush()
+        for byte in tail:
+            if self.fixture.closed.wait(interval):
+                break
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+        self.close_connection = True
+
+    def _send_generated(self, size: int, headers: dict[str, str], head: bool) -> None:
+        """``size`` bytes of license-like text, written in chunks (tens of MB never sit in memory)."""
+        self.fixture.record(Request(self.command, self.path, 200, self.headers.get("Authorization")))
+        self.send_response(200)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        if head:
+            return
+        line = b"Permission is hereby granted, free of charge, to any person obtaining a copy.\n"
+        chunk = line * (65536 // len(line))
+        sent = 0
+        while sent < size and not self.fixture.closed.is_set():
+            piece = chunk[: size - sent]
+            self.wfile.write(piece)
+            sent += len(piece)
 
 
 def _front_matter(text: str) -> dict[str, Any] | None:

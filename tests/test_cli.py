@@ -104,13 +104,13 @@ def test_card_invalid_cites_the_line(run_cli) -> None:  # type: ignore[no-untype
     assert by_field["datasets"]["evidence"]["start_line"] == 5
 
 
-def test_oversized_readme_falls_back_to_api_metadata(run_cli, hub: FixtureHub, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_oversized_readme_is_read_up_to_the_cap(run_cli, hub: FixtureHub, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("audit", "--format", "json", "--max-file-size", "4096", "01-ai/Yi-34B")
     doc = result.json()
     assert doc["models"][0]["declared"]["license_name"] == "yi-license"
     rules = sorted(f["rule"] for f in core_findings(doc))
-    assert rules == ["card-invalid", "unverifiable"]  # README too large; LICENSE too large
-    assert hub.count("/resolve/") == 0
+    assert rules == ["card-invalid", "unverifiable"]  # README read in part; LICENSE too large, not read
+    assert hub.count("/resolve/") == 1  # the card's first 4096 bytes (its front matter); never the LICENSE
 
 
 def test_mixed_batch_keeps_going(run_cli) -> None:  # type: ignore[no-untyped-def]

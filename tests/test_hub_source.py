@@ -44,7 +44,7 @@ def test_gated_without_token_uses_api_card_data(hub: FixtureHub, cache_dir: Path
     assert repo.gated == "manual"
     assert repo.api_card_data is not None and repo.api_card_data["license"] == "gemma"
     assert all(f.text is None for f in repo.files)
-    assert hub.count("/resolve/", "HEAD") == 1  # gated once means gated everywhere: no request storm
+    assert hub.count("/resolve/") == 1  # gated once means gated everywhere: no request storm
 
 
 def test_gated_with_approved_token_reads_files(hub: FixtureHub, cache_dir: Path) -> None:

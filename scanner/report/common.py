@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from scanner import __version__
 from scanner.models import AuditResult, ModelReport
+from scanner.sources.base import redact_urls
 
 TOOL_NAME = "modelclear"
 NOT_LEGAL_ADVICE = (
@@ -22,6 +23,10 @@ class RunInfo:
 
     source: str
     color: bool = False
+
+    def __post_init__(self) -> None:
+        # Every format echoes ``source`` (an endpoint, a folder): never with credentials in it.
+        object.__setattr__(self, "source", redact_urls(self.source))
 
 
 @lru_cache(maxsize=1)

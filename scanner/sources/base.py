@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import re2
+
 from scanner.models import CARD_FILE, FetchedRepo, RepoFile, RepoRef, SourceProblem, Status
 from scanner.resources import load_yaml
 from scanner.text import decode_text
@@ -77,18 +79,20 @@ class FileSelection:
         message = f"{name} {why}; not read"
         return RepoFile(name, None, note=message), SourceProblem(message, file=name, status=Status.OK)
 
-    def too_large(self, name: str, size: int, head: bytes | None = None) -> tuple[RepoFile, SourceProblem]:
+    def too_large(self, name: str, size: int | None, head: bytes | None = None) -> tuple[RepoFile, SourceProblem]:
         """A file over the cap is not read; but the card's first bytes are kept when we have them, because its
-        front matter (license, base_model) sits at the top and dropping it would clear a model unread."""
+        front matter (license, base_model) sits at the top and dropping it would clear a model unread.
+        ``size`` is None when a stream was cut at the cap before its end was known."""
+        amount = f"is {size} bytes, above" if size is not None else "is larger than"
         if name == CARD_FILE and head:
             cut = head[: self.max_file_bytes]
             text = decode_text(cut[: cut.rfind(b"\n") + 1] or cut)
             if text is not None:
-                message = (f"{name} is {size} bytes, above the {self.max_file_bytes}-byte cap; only its first "
+                message = (f"{name} {amount} the {self.max_file_bytes}-byte cap; only its first "
                            f"{len(text.encode('utf-8', 'surrogatepass'))} bytes (front matter included) were read")
                 return RepoFile(name, text, size=size, note=message), SourceProblem(message, file=name,
                                                                                     status=Status.OK)
-        message = f"{name} is {size} bytes, above the {self.max_file_bytes}-byte cap; not read"
+        message = f"{name} {amount} the {self.max_file_bytes}-byte cap; not read"
         return RepoFile(name, None, size=size, note=message), SourceProblem(message, file=name, status=Status.OK)
 
     @staticmethod
@@ -100,6 +104,18 @@ class FileSelection:
             return (RepoFile(name, None, size=size, blob_id=blob_id, note=message),
                     SourceProblem(message, file=name, status=Status.OK))
         return RepoFile(name, text, size=size, blob_id=blob_id), None
+
+
+# scheme://user:password@ and ?query / #fragment of any URL in a text: where endpoints carry credentials
+# (a mirror's basic auth, an API key parameter, a CDN's signature). RE2: linear time on any text, since
+# error messages quote what a server sent.
+_USERINFO = re2.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@'\"<>]*@")
+_QUERY = re2.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s?#'\"<>]*)[?#][^\s'\"<>]*")
+
+
+def redact_urls(text: str) -> str:
+    """The text with every URL's userinfo, query and fragment removed: the one way an endpoint is echoed."""
+    return str(_QUERY.sub(r"\1", _USERINFO.sub(r"\1", text)))
 
 
 class Source(ABC):
