@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 import networkx as nx
 
 from scanner.card import card_from_metadata, parse_card
-from scanner.clauses import clause_identity, clauses_for_model, engine
+from scanner.clauses import attach_license, clause_identity, clauses_for_model, engine
 from scanner.discover import Discovery
 from scanner.identify import Declaration, Detector, Identification, expression_keys, hub_license_map, identify
 from scanner.lineage import (
@@ -407,3 +407,26 @@ def _first_line(repo: FetchedRepo, file: str | None, line: int | None = None) ->
         if text.strip():
             return text.strip()[:200]
     return None
+
+
+# -- one license text on disk (``modelclear clauses``) ---------------------------------------------------
+@dataclass(frozen=True)
+class TextAudit:
+    """A license text read from disk: what it is and what it demands, as the audit would report them."""
+
+    file: str
+    licenses: tuple[LicenseHit, ...]
+    clauses: tuple[Clause, ...]
+    problem: str | None = None  # why the text was not read (not a file, too large, not text)
+    unidentified: str | None = None  # why no license was identified (a closest known text, a deadline)
+
+
+def audit_text(file: str, text: str, detector: Detector) -> TextAudit:
+    """Identify a license text and extract its clauses with the same engine and objects as the audit, each
+    clause tied to the identified license whose lines hold it (or to none for an unseen license)."""
+    detection = detector.detect(text)
+    hits = tuple(LicenseHit(m.key, m.spdx, "file", file, m.start_line, m.end_line, m.score, name=m.name,
+                            category=m.category) for m in detection.matches)
+    why = detection.note or (f"closest known text: {detection.best_partial}" if detection.best_partial else None)
+    clauses = tuple(attach_license(c, list(hits)) for c in engine().extract(text, file))
+    return TextAudit(file, hits, clauses, unidentified=None if hits else why or "matches no known license")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -19,6 +20,7 @@ from typing import Any
 import re2
 
 from scanner.errors import ResourceError
+from scanner.lang import currencies, is_chinese, is_english, jurisdiction_english, parse_chinese_number
 from scanner.models import CardInfo, Clause, FetchedRepo, LicenseHit
 from scanner.resources import data_folder, load_yaml
 
@@ -29,7 +31,12 @@ _ABBREVIATIONS = frozenset({"e.g", "i.e", "inc", "ltd", "co", "corp", "no", "sec
                             "mr", "ms", "dr", "art", "para", "cf", "approx", "llc", "s.a", "n.v", "gmbh"})
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
                          "\u00a0": " ", "\u2009": " ", "\u202f": " "})
-_LIST_ITEM = re.compile(r"^\s{0,8}(?:[-*•]\s|\d{1,3}[.)]\s|\(?[a-z]{1,3}\)\s|[A-Z][.)]\s|#{1,6}\s)")
+_LIST_ITEM = re.compile(r"^\s{0,8}(?:[-*•]\s|\d{1,3}[.)]\s|\(?[a-z]{1,3}\)\s|[A-Z][.)]\s|#{1,6}\s"
+                        r"|第[一二三四五六七八九十百零\d]{1,5}[条章节款]|[一二三四五六七八九十]{1,3}[、.．]"
+                        r"|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,3}[、．])")
+# Chinese sentences end at these whatever follows; closing quotes and brackets stay with the sentence.
+_ZH_ENDS = frozenset("。；！？")
+_ZH_CLOSERS = "”’」』）》】"
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class KindInfo:
     restrictive: bool
     aliases: Mapping[str, str]
     message: str
+    value: str | None = None  # the value parser of the kind, for its rules in every language
 
     def describe(self, value: Mapping[str, Any] | None) -> str:
         """The kind's message template filled with the clause's value (rules/clauses/<kind>.yml)."""
@@ -103,24 +111,37 @@ class ClauseEngine:
 
     @classmethod
     def load(cls) -> ClauseEngine:
-        macros = {name: f"(?:{body})" for name, body in (load_yaml("rules", "clauses/_macros.yml") or {}).items()}
+        """rules/clauses/<kind>.yml (English) and rules/clauses/<lang>/<kind>.yml (other languages): one schema,
+        one loader. A language folder's rules add to the kind; its message and finding stay the English file's."""
+        macros: dict[str, str] = {}
         rules: list[ClauseRule] = []
         kinds: dict[str, KindInfo] = {}
         folder = data_folder("rules").joinpath("clauses")
-        for node in sorted(folder.iterdir(), key=lambda n: n.name):
-            if not node.name.endswith(".yml") or node.name.startswith("_"):
-                continue
-            data = load_yaml("rules", f"clauses/{node.name}")
-            kind = data["kind"]
-            kinds[kind] = KindInfo(kind, data.get("finding"), bool(data.get("restrictive")),
-                                   {str(k): str(v) for k, v in (data.get("aliases") or {}).items()},
-                                   str(data.get("message") or kind))
-            for raw in data["rules"]:
-                rules.append(ClauseRule(
-                    id=f"{kind}/{raw['id']}", kind=kind,
-                    patterns=tuple(_compile(p, macros, node.name) for p in raw["patterns"]),
-                    negatives=tuple(_compile(p, macros, node.name) for p in raw.get("not") or ()),
-                    value=data.get("value")))
+        languages = ["", *sorted(n.name for n in folder.iterdir() if n.is_dir() and not n.name.startswith("_"))]
+        for language in languages:
+            prefix = f"clauses/{language}/" if language else "clauses/"
+            here = folder.joinpath(language) if language else folder
+            if here.joinpath("_macros.yml").is_file():
+                macros.update({name: f"(?:{body})" for name, body in
+                               (load_yaml("rules", f"{prefix}_macros.yml") or {}).items()})
+            for node in sorted(here.iterdir(), key=lambda n: n.name):
+                if not node.name.endswith(".yml") or node.name.startswith("_"):
+                    continue
+                origin = f"{prefix}{node.name}"
+                data = load_yaml("rules", origin)
+                kind = data["kind"]
+                if not language:
+                    kinds[kind] = KindInfo(kind, data.get("finding"), bool(data.get("restrictive")),
+                                           {str(k): str(v) for k, v in (data.get("aliases") or {}).items()},
+                                           str(data.get("message") or kind), data.get("value"))
+                elif kind not in kinds:
+                    raise ResourceError(f"rules/{origin}: kind {kind!r} has no English rules file")
+                for raw in data["rules"]:
+                    rules.append(ClauseRule(
+                        id=f"{language + '/' if language else ''}{kind}/{raw['id']}", kind=kind,
+                        patterns=tuple(_compile(p, macros, origin) for p in raw["patterns"]),
+                        negatives=tuple(_compile(p, macros, origin) for p in raw.get("not") or ()),
+                        value=kinds[kind].value))
         return cls(tuple(rules), kinds)
 
     def extract(self, text: str, file: str, license_key: str | None = None,
@@ -197,12 +218,12 @@ def clauses_for_model(repo: FetchedRepo, card: CardInfo, card_file: str, license
         if not hits and not is_terms_file(repo_file.path):
             continue
         keys_with_text.update(h.key for h in hits)
-        found.extend(_attach_license(c, hits) for c in run.extract(repo_file.text, repo_file.path))
+        found.extend(attach_license(c, hits) for c in run.extract(repo_file.text, repo_file.path))
     seen.update(_identity(c) for c in found)
     if card.extra_gated_prompt:
         prompt_hits = [h for h in licenses if h.via == "extra_gated_prompt"]
         keys_with_text.update(h.key for h in prompt_hits)
-        add([_attach_license(c, prompt_hits)
+        add([attach_license(c, prompt_hits)
              for c in run.extract(card.extra_gated_prompt, f"{card_file}#extra_gated_prompt")])
     from scanner.scancode_index import reference_text
 
@@ -217,7 +238,11 @@ def clauses_for_model(repo: FetchedRepo, card: CardInfo, card_file: str, license
 
 
 def clause_identity(kind: str, value: Mapping[str, Any] | None) -> tuple[str, str]:
-    """What makes two clauses the same clause: their kind and value (not where they were read)."""
+    """What makes two clauses the same clause: their kind and value (not where they were read). Governing law
+    compares by the jurisdiction's English name, so the halves of a bilingual license make one clause."""
+    if kind == "governing-law" and value:
+        name = str(value.get("jurisdiction_en") or value.get("jurisdiction") or "")
+        return kind, jurisdiction_english(name) or name.lower()
     return kind, repr(sorted((value or {}).items()))
 
 
@@ -225,7 +250,7 @@ def _identity(clause: Clause) -> tuple[str, str]:
     return clause_identity(clause.kind, clause.value)
 
 
-def _attach_license(clause: Clause, hits: list[LicenseHit]) -> Clause:
+def attach_license(clause: Clause, hits: list[LicenseHit]) -> Clause:
     """The license a clause belongs to: the identified license whose lines contain it, else the text's first."""
     for hit in hits:
         if hit.start_line and hit.end_line and hit.start_line <= clause.start_line <= hit.end_line:
@@ -235,8 +260,9 @@ def _attach_license(clause: Clause, hits: list[LicenseHit]) -> Clause:
 
 # -- sentences --------------------------------------------------------------------------------------------
 def normalize(text: str) -> str:
-    """Straight quotes, no markdown emphasis, one space between words: what the patterns are written for."""
-    text = text.translate(_QUOTES).replace("**", "").replace("__", "")
+    """Straight quotes, no markdown emphasis, one space between words, full-width forms folded (NFKC: "，"
+    is ",", "１０" is "10"): what the patterns are written for."""
+    text = unicodedata.normalize("NFKC", text.translate(_QUOTES)).replace("**", "").replace("__", "")
     return " ".join(text.split())
 
 
@@ -292,6 +318,12 @@ def _capped(start: int, end: int) -> Iterator[tuple[int, int]]:
 
 def _sentence_ends(text: str, line_start: int, line_end: int) -> Iterator[int]:
     for position in range(line_start, line_end):
+        if text[position] in _ZH_ENDS:
+            after = position + 1
+            while after < line_end and text[after] in _ZH_CLOSERS:
+                after += 1
+            yield after
+            continue
         if text[position] not in ".;!?":
             continue
         after = position + 1
@@ -328,7 +360,10 @@ _WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6
 
 
 def parse_number(text: str) -> int | None:
-    """'700 million' -> 700000000, '100,000,000', '1.5 billion', '5M', 'two hundred fifty million'."""
+    """'700 million' -> 700000000, '100,000,000', '1.5 billion', '5M', 'two hundred fifty million'; Chinese
+    numbers ('二千万', '10万', '1亿') through scanner.lang."""
+    if is_chinese(text):
+        return parse_chinese_number(text)
     words = text.lower().replace(",", "").split()
     if not words:
         return None
@@ -357,13 +392,9 @@ def parse_number(text: str) -> int | None:
 
 _METRICS = (("daily", "daily_active_users"), ("dau", "daily_active_users"), ("weekly", "weekly_active_users"),
             ("wau", "weekly_active_users"), ("monthly", "monthly_active_users"), ("mau", "monthly_active_users"),
-            ("registered", "registered_users"))
-_CURRENCIES = (("€", "EUR"), ("eur", "EUR"), ("£", "GBP"), ("gbp", "GBP"), ("pound", "GBP"), ("¥", "JPY"),
-               ("yen", "JPY"), ("rmb", "CNY"), ("cny", "CNY"), ("yuan", "CNY"), ("renminbi", "CNY"),
-               ("chf", "CHF"), ("krw", "KRW"), ("won", "KRW"), ("inr", "INR"), ("$", "USD"), ("usd", "USD"),
-               ("dollar", "USD"))
-
-
+            ("registered", "registered_users"), ("日活", "daily_active_users"), ("每日", "daily_active_users"),
+            ("周活", "weekly_active_users"), ("月活", "monthly_active_users"), ("每月", "monthly_active_users"),
+            ("月度", "monthly_active_users"), ("注册", "registered_users"))
 def _comparison(word: str | None) -> str:
     lowered = (word or "").lower()
     return "below" if any(w in lowered for w in ("less", "fewer", "below", "under", "not exceeding", "up to")) \
@@ -383,11 +414,15 @@ def _revenue_threshold(match: Any) -> dict[str, Any] | None:
     limit = parse_number(match.group("amount"))
     if not limit:
         return None
-    currency_text = " ".join(filter(None, (match.group("cur1"), match.group("cur2")))).lower()
-    currency = next((code for word, code in _CURRENCIES if word in currency_text), None)
+    currency_text = " ".join(filter(None, (match.group("cur1"), match.group("cur2"))))
+    currency = currencies().code(currency_text, chinese=is_chinese(match.string))
     period = (match.group("period") or "").lower()
-    period = {"annualized": "annual", "yearly": "annual"}.get(period, period) or None
+    period = _PERIODS.get(period, period) or None
     return {"limit": limit, "currency": currency, "period": period, "comparison": _comparison(match.group("cmp"))}
+
+
+_PERIODS = {"annualized": "annual", "yearly": "annual", "年": "annual", "年度": "annual", "每年": "annual",
+            "月": "monthly", "每月": "monthly", "月度": "monthly", "季度": "quarterly"}
 
 
 def _quoted_text(match: Any) -> dict[str, Any]:
@@ -409,8 +444,14 @@ _TRAILERS = re.compile(r"\s+(?:without regard|excluding|exclusive of|notwithstan
 
 
 def _jurisdiction(match: Any) -> dict[str, Any] | None:
-    value = _TRAILERS.sub("", match.group("jurisdiction")).strip(" ,")
-    return {"jurisdiction": value} if len(value) >= 2 else None
+    """The jurisdiction as the text names it; a name in another language also gets its English name."""
+    value = _TRAILERS.sub("", match.group("jurisdiction")).strip(" ,，、")
+    if len(value) < 2:
+        return None
+    if is_english(value):
+        return {"jurisdiction": value}
+    english = jurisdiction_english(value)
+    return {"jurisdiction": value, "jurisdiction_en": english} if english else {"jurisdiction": value}
 
 
 def _territory(match: Any) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ import click
 from huggingface_hub.utils import logging as hf_logging
 
 from scanner import __version__
-from scanner.audit import AuditOptions, run_audit
+from scanner.audit import AuditOptions, TextAudit, audit_text, run_audit
 from scanner.discover import Discovery, discover, targets_of
 from scanner.errors import ModelclearError, UsageError
 from scanner.hubid import normalize_hub_id
@@ -26,13 +26,13 @@ from scanner.identify import Detector
 from scanner.logs import add_secret, setup_logging
 from scanner.models import RepoRef, Severity
 from scanner.policy import builtin_policy_names, load_policy, parse_context, policy_as_yaml
-from scanner.report import EXTENSIONS, FORMATS, RunInfo
+from scanner.report import EXTENSIONS, FORMATS, RunInfo, clauses_report
 from scanner.report.lineage_graph import GRAPH_FORMATS
-from scanner.safefile import confined
+from scanner.safefile import FileRefused, confined, read_bounded
 from scanner.scancode_index import cache_root
 from scanner.sources import CacheSource, FileSelection, HubSettings, HubSource, LocalDirSource, MirrorSource, Source
 from scanner.sources.base import redact_urls
-from scanner.text import inert
+from scanner.text import decode_text, inert
 from scanner.waivers import load_waivers
 
 EXIT_PASS, EXIT_FAILURE, EXIT_USAGE, EXIT_VIOLATIONS = 0, 1, 2, 3
@@ -249,6 +249,39 @@ def graph(ctx: click.Context, /, targets: tuple[str, ...], output_format: str, o
         result = run_audit(prepared.refs, prepared.source, prepared.options)
         emit(GRAPH_FORMATS[output_format](result), output, f"{output_format} graph")
         return EXIT_PASS
+
+    ctx.exit(_guarded(run, ctx.obj["verbose"]))
+
+
+@cli.command("clauses")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("--max-file-size", type=click.IntRange(min=1024), default=None,
+              help="Largest file read, in bytes (default 1 MiB).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the license detection cache.")
+@click.pass_context
+def clauses_command(ctx: click.Context, /, files: tuple[Path, ...], output_format: str, output: Path | None,
+                    max_file_size: int | None, no_cache: bool) -> None:
+    """Identify license texts on disk and extract what they demand, with quotes and lines (no Hub).
+
+    Exit 2 when a file could not be read (the others are still reported)."""
+    def run() -> int:
+        limit = FileSelection.load(max_file_size).max_file_bytes
+        detector = Detector(cache_dir=None if no_cache else cache_root())
+        audits: list[TextAudit] = []
+        for path in files:
+            try:
+                text = decode_text(read_bounded(path, limit))
+                if text is None:
+                    raise FileRefused("not a text file")
+            except OSError as exc:
+                audits.append(TextAudit(str(path), (), (), problem=str(exc.strerror or exc)))
+                continue
+            audits.append(audit_text(str(path), text, detector))
+        render = clauses_report.render_json if output_format == "json" else clauses_report.render_text
+        emit(render(audits), output, f"{output_format} report")
+        return EXIT_USAGE if any(a.problem for a in audits) else EXIT_PASS
 
     ctx.exit(_guarded(run, ctx.obj["verbose"]))
 

@@ -48,19 +48,19 @@ def _model(model: ModelReport) -> dict[str, Any]:
             "license_link": model.declared.license_link,
         },
         "files": list(model.files),
-        "licenses": [_license(hit) for hit in model.licenses],
-        "clauses": [_clause(clause) for clause in model.clauses],
+        "licenses": [license_json(hit) for hit in model.licenses],
+        "clauses": [clause_json(clause) for clause in model.clauses],
         "parents": [{"id": parent.id, "relation": parent.relation.value} for parent in model.parents],
         "datasets": list(model.datasets),
     }
 
 
-def _license(hit: LicenseHit) -> dict[str, Any]:
+def license_json(hit: LicenseHit) -> dict[str, Any]:
     """key, spdx, source, file, start_line, end_line, score (contract), plus name, category, via."""
     return asdict(hit)
 
 
-def _clause(clause: Clause) -> dict[str, Any]:
+def clause_json(clause: Clause) -> dict[str, Any]:
     """kind, value, license, file, start_line, end_line, quote (contract), plus the rule that matched.
     A kind without a value (or a value parser that found none) is `null`, never `{}`."""
     data = asdict(clause)
