@@ -427,6 +427,6 @@ def audit_text(file: str, text: str, detector: Detector) -> TextAudit:
     detection = detector.detect(text)
     hits = tuple(LicenseHit(m.key, m.spdx, "file", file, m.start_line, m.end_line, m.score, name=m.name,
                             category=m.category) for m in detection.matches)
-    why = detection.note or (f"closest known text: {detection.best_partial}" if detection.best_partial else None)
+    why = detection.note or (f"closest known: {detection.best_partial}" if detection.best_partial else None)
     clauses = tuple(attach_license(c, list(hits)) for c in engine().extract(text, file))
     return TextAudit(file, hits, clauses, unidentified=None if hits else why or "matches no known license")

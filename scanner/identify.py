@@ -14,6 +14,7 @@ import fnmatch
 import hashlib
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -263,13 +264,15 @@ class IdentifySettings:
     skip_files: tuple[str, ...]
     deadline_seconds: float
     max_section_chars: int
+    max_missing_words: int
+    max_extra_words: int
 
     @classmethod
     def load(cls) -> IdentifySettings:
         data = load_yaml("rules", "identify.yml")
         return cls(float(data["min_score"]), float(data["min_coverage"]), frozenset(data["generic_keys"]),
                    tuple(data["terms_files"]), tuple(data["skip_files"]), float(data["deadline_seconds"]),
-                   int(data["max_section_chars"]))
+                   int(data["max_section_chars"]), int(data["max_missing_words"]), int(data["max_extra_words"]))
 
     def is_terms_file(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name.upper(), pattern.upper()) for pattern in self.terms_files)
@@ -356,6 +359,15 @@ class Detector:
                 if best_partial is None or coverage > best_partial[0]:
                     best_partial = (coverage, f"{key} ({coverage:.0f}% of its text)")
                 continue
+            differences = _material_differences(match, self.settings) if rule.is_license_text and score < 100 \
+                else ()
+            if differences:
+                # Another licensor, other names or other terms make another license: never that one.
+                unidentified = True
+                if best_partial is None or score > best_partial[0]:
+                    best_partial = (score, f"{key} ({math.floor(score)}%), but it differs in names or terms: "
+                                           f"{' '.join(differences[:8])}")
+                continue
             lic = license_cache.db.get(key)
             kind = ("text" if rule.is_license_text else "notice" if rule.is_license_notice else "reference")
             kept.append(TextMatch(
@@ -373,12 +385,34 @@ class Detector:
                              len(_WORD.findall(text)))
 
 
+# Dates, years and section numbers differ between copies of one license; other numbers (a threshold) do not.
+_DATE_TOKEN = re.compile(r"\d{1,2}|(?:19|20)\d\d|january|february|march|april|may|june|july|august|september|"
+                         r"october|november|december")
+
+
+def _material_differences(match: Any, settings: IdentifySettings) -> tuple[str, ...]:
+    """Words of the known license text that this text lacks (dates and section numbers aside), or words it
+    adds inside the matched region beyond a filled-in copyright line: empty when the text is that license
+    with immaterial changes. A licensor renamed throughout, a model name swapped, a clause rewritten: not."""
+    rule_tokens = list(match.rule.tokens())
+    missing = [t for i, t in enumerate(rule_tokens) if i not in match.ispan and not _DATE_TOKEN.fullmatch(t)]
+    # A missing amount (a threshold, a price) is never immaterial; a word or two of wording may be.
+    if len(missing) > settings.max_missing_words or any(t.isdigit() for t in missing):
+        return tuple(dict.fromkeys(missing))
+    query = match.query
+    extra = sum(1 for i in range(match.qstart, match.qend + 1) if i not in match.qspan)
+    extra += sum(int(query.unknowns_by_pos.get(i, 0)) for i in match.qspan)
+    if extra > max(settings.max_extra_words, len(rule_tokens) // 100):
+        return ("words not in the known text",)
+    return ()
+
+
 def _last_line(text: str) -> int:
     return max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
 
 
 _SCANCODE_LOCK = threading.Lock()
-CACHE_FORMAT = "v3"  # bump when TextDetection's JSON changes
+CACHE_FORMAT = "v4"  # bump when TextDetection's JSON changes
 
 
 def _merge(matches: list[TextMatch]) -> tuple[TextMatch, ...]:
@@ -451,7 +485,7 @@ def identify(repo: FetchedRepo, card: CardInfo, card_file: str, detector: Detect
             detection = detection.as_terms_file()
         hits.extend(_hits(detection.matches, "file", repo_file.path, 0))
         if not detection.matches and detector.settings.is_terms_file(repo_file.path) and repo_file.text.strip():
-            why = detection.note or (f"closest known text: {detection.best_partial}" if detection.best_partial
+            why = detection.note or (f"closest known: {detection.best_partial}" if detection.best_partial
                                      else None)
             unidentified.append((repo_file.path, why))
     # The card's prose and gated prompt are scanned only when the files have not settled the question (no

@@ -79,12 +79,39 @@ RENAMES = {
 
 
 @pytest.mark.parametrize("name", sorted(RENAMES))
-def test_renamed_licensor_still_identifies(name: str) -> None:
+def test_a_renamed_licensor_makes_another_license(name: str) -> None:
+    """Issue 12: a text written on the model of a known license but with another licensor is not that
+    license (ScanCode scores these 95-99.6): unknown, with the known one as a hint."""
     text = read(name)
     for old, new in RENAMES[name]:
         text = text.replace(old, new)
-    keys, _ = scancode_keys(text)
-    assert set(EXPECTED[name]["keys"]) <= keys  # type: ignore[arg-type]
+    detection = Detector().detect(text)
+    keys = {m.key for m in detection.matches}
+    assert not set(EXPECTED[name]["keys"]) & keys  # type: ignore[arg-type]
+    assert detection.unidentified and detection.best_partial
+    assert detection.best_partial.startswith(EXPECTED[name]["keys"][0])  # type: ignore[index]
+    assert "differs in names or terms" in detection.best_partial
+
+
+@pytest.mark.parametrize(("name", "changes"), [
+    ("llama2-community-license.txt", [("non-exclusive, worldwide, non-", "exclusive, perpetual and ")]),
+    ("llama3.1-community-license.txt", [("700 million", "70 million")]),  # another threshold
+    ("qwen-license-2024.txt", [("Built with Qwen", "Powered by Acme"), ("Qwen", "Acme")]),  # another model
+])
+def test_other_terms_or_names_are_another_license(name: str, changes: list[tuple[str, str]]) -> None:
+    text = read(name)
+    for old, new in changes:
+        text = text.replace(old, new)
+    detection = Detector().detect(text)
+    assert not {m.key for m in detection.matches} & set(EXPECTED[name]["keys"]), name  # type: ignore[arg-type]
+
+
+def test_immaterial_changes_keep_the_license() -> None:
+    """A filled-in copyright line, a different date or section numbers are the same license."""
+    text = read("llama2-community-license.txt")
+    detection = Detector().detect("Copyright (c) 2024 Example Labs\n\n" + text.replace("July 18, 2023",
+                                                                                        "August 1, 2023"))
+    assert "llama-2-license-2023" in {m.key for m in detection.matches}
 
 
 @pytest.mark.parametrize("name", ["llama2-community-license.txt", "gemma-terms-of-use-2025-03-24.txt",
@@ -142,7 +169,7 @@ CARD_EXPECTED = {
     "bartowski__Mistral-Large-Instruct-2407-GGUF.md": ["mistral-research-license-0.1"],
     "bartowski__arcee-ai_Virtuoso-Large-GGUF.md": ["qwen-2024"],
     "bartowski__aya-23-8B-GGUF.md": ["cc-by-nc-4.0"],
-    "gaianet__Qwen2.5-Coder-3B-Instruct-GGUF.md": [None],  # qwen-research: a license modelclear has no text for
+    "gaianet__Qwen2.5-Coder-3B-Instruct-GGUF.md": ["qwen-research-2024"],  # license_name qwen-research
     "google__gemma-3-1b-it-qat-q4_0-gguf.md": ["gemma-tou-2025-03-24"],
     "katanemo__Arch-Router-1.5B.gguf.md": [None],  # katanemo-research: unknown
     "lmstudio-community__AceReason-Nemotron-1.1-7B-GGUF.md": ["nvidia-open-model-2025-04-28"],
