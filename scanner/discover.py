@@ -70,7 +70,7 @@ def discover(root: Path) -> Discovery:
     references: list[Reference] = []
     problems: list[Problem] = []
     manifest = None
-    for path in _files(root, rules):
+    for path in _files(root, rules, problems):
         relative = path.relative_to(root).as_posix()
         kind = _kind_of(path, rules)
         if kind is None:
@@ -119,10 +119,21 @@ def _read(root: Path, path: Path, limit: int) -> bytes:
     return read_bounded(path, limit, follow_symlinks=False)
 
 
-def _files(root: Path, rules: dict[str, Any]) -> Iterator[Path]:
+def _files(root: Path, rules: dict[str, Any], problems: list[Problem]) -> Iterator[Path]:
+    """The files to look at. A symlinked directory is not followed (it can loop or leave the repository)
+    but named as a problem: code under it may load models that would otherwise go unaudited."""
     skip = set(rules["skip_dirs"])
     for directory, subdirs, files in os.walk(root):
-        subdirs[:] = sorted(d for d in subdirs if d not in skip and not (d.startswith(".") and d != ".github"))
+        kept = []
+        for name in sorted(subdirs):
+            if name in skip or (name.startswith(".") and name != ".github"):
+                continue
+            if (Path(directory) / name).is_symlink():
+                relative = (Path(directory) / name).relative_to(root).as_posix()
+                problems.append(Problem(relative, "a symbolic link to a directory; not followed"))
+                continue
+            kept.append(name)
+        subdirs[:] = kept
         for name in sorted(files):
             yield Path(directory) / name
 

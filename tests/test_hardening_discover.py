@@ -208,3 +208,15 @@ def test_schema_errors_quote_values_short(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as caught_policy:
         load_policy(str(policy))
     assert len(str(caught_policy.value)) < 400
+
+
+def test_a_symlinked_directory_is_named_not_skipped(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "load.py").write_text('AutoModel.from_pretrained("org/hidden")\n')
+    (repo / "vendor").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (repo / "loop").symlink_to(repo, target_is_directory=True)
+    found = discover(repo)
+    assert {p.file for p in found.problems} >= {"vendor", "loop"}
+    assert all("symbolic link to a directory" in p.reason for p in found.problems if p.file in ("vendor", "loop"))
