@@ -37,6 +37,8 @@ def test_the_texts_of_shared_corpus_stay_right() -> None:
     outcomes = judge([t for name, t in TRUTHS.items() if name.startswith("fixtures/")])
     recall, precision = totals(outcomes)
     assert recall >= 0.98 and precision >= 0.98, table(outcomes, "shared corpus")
+    for kind in {o.kind for o in outcomes}:
+        assert totals(outcomes, kind)[0] >= 0.95, table(outcomes, f"shared corpus, {kind}")
 
 
 def test_split_is_fixed_and_complete() -> None:
