@@ -165,7 +165,7 @@ def test_internal_failure_exits_1(run_cli, monkeypatch: pytest.MonkeyPatch) -> N
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("scanner.cli.run_audit", broken)
+    monkeypatch.setattr("scanner.cli.audit.run_audit", broken)
     result = run_cli("audit", LLAMA_GGUF)
     assert result.exit_code == 1
     assert "internal error: RuntimeError: boom" in result.stderr
