@@ -13,6 +13,7 @@ most ~80 characters of a value, never the whole of it.
 from __future__ import annotations
 
 import json
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -126,9 +127,24 @@ def schema(name: str) -> dict[str, Any]:
     return dict(json.loads(read_text("policies", name)))
 
 
+def _jsonschema() -> Any:
+    """jsonschema, imported without the IRI format checker: importing it pulls in rfc3987_syntax, which
+    compiles ~38 lark grammars (most of a second-long audit's start-up), and our schemas use no formats."""
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes its optional import skip
+        try:
+            import jsonschema
+        finally:
+            del sys.modules["rfc3987_syntax"]
+        return jsonschema
+    import jsonschema
+
+    return jsonschema
+
+
 def load_validated(text: str, origin: str, schema_name: str) -> tuple[Any, Any]:
     """(data, composed node) of a YAML text that satisfies the named schema; else a UsageError."""
-    import jsonschema
+    jsonschema = _jsonschema()
 
     try:
         data, node = safe_load(text)

@@ -224,3 +224,15 @@ def test_date_like_policy_values_stay_text(run_cli, tmp_path: Path) -> None:  # 
     assert result.exit_code in (0, 3) and result.json()["policy"]["name"] == "dated"
     shown = run_cli("policy", "show", str(policy))
     assert shown.exit_code == 0 and "description: '2024-02-30'" in shown.stdout
+
+
+def test_policy_validation_does_not_compile_lark_grammars() -> None:
+    """jsonschema's optional IRI checker imports rfc3987_syntax (~38 lark grammars, most of an audit's
+    start-up); our schemas use no formats, so validation must not pay for it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from scanner.policy import load_policy; load_policy('commercial'); "
+            "print('lark' in sys.modules, 'rfc3987_syntax' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
