@@ -398,8 +398,8 @@ _METRICS = (("daily", "daily_active_users"), ("dau", "daily_active_users"), ("we
             ("月均", "monthly_active_users"))
 def _comparison(word: str | None) -> str:
     lowered = (word or "").lower()
-    return "below" if any(w in lowered for w in ("less", "fewer", "below", "under", "not exceeding", "up to")
-                          + _ZH_BELOW) else "above"
+    below = ("less", "fewer", "below", "under", "not exceeding", "up to", *_ZH_BELOW)
+    return "below" if any(w in lowered for w in below) else "above"
 
 
 # Chinese "at most" words ("不得超过", a cap, is "above" as "must not exceed" is).

@@ -84,8 +84,8 @@ POSITIVES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("patent-grant", "许可方在此给予被许可人不可撤销的专利实施许可。", None),
     ("patent-grant", "您将根据本协议获得一项免版税的专利许可。", None),
     # patent-termination
-    ("patent-termination", "如果您对任何实体提起专利诉讼，声称本模型侵犯其专利，则本协议授予您的专利许可自诉讼提起之日起终止。",
-     None),
+    ("patent-termination",
+     "如果您对任何实体提起专利诉讼，声称本模型侵犯其专利，则本协议授予您的专利许可自诉讼提起之日起终止。", None),
     ("patent-termination", "若被许可人发起诉讼主张本作品侵犯其知识产权，本许可将自动终止。", None),
     ("patent-termination", "本协议授予您的专利许可将于您提起专利侵权诉讼之日终止。", None),
     # registration
