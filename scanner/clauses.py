@@ -394,11 +394,16 @@ _METRICS = (("daily", "daily_active_users"), ("dau", "daily_active_users"), ("we
             ("wau", "weekly_active_users"), ("monthly", "monthly_active_users"), ("mau", "monthly_active_users"),
             ("registered", "registered_users"), ("日活", "daily_active_users"), ("每日", "daily_active_users"),
             ("周活", "weekly_active_users"), ("月活", "monthly_active_users"), ("每月", "monthly_active_users"),
-            ("月度", "monthly_active_users"), ("注册", "registered_users"))
+            ("月度", "monthly_active_users"), ("注册", "registered_users"), ("日均", "daily_active_users"),
+            ("月均", "monthly_active_users"))
 def _comparison(word: str | None) -> str:
     lowered = (word or "").lower()
-    return "below" if any(w in lowered for w in ("less", "fewer", "below", "under", "not exceeding", "up to")) \
-        else "above"
+    below = ("less", "fewer", "below", "under", "not exceeding", "up to", *_ZH_BELOW)
+    return "below" if any(w in lowered for w in below) else "above"
+
+
+# Chinese "at most" words ("不得超过", a cap, is "above" as "must not exceed" is).
+_ZH_BELOW = ("少于", "低于", "小于", "不超过", "不足", "未超过", "未达到", "以下", "以内")
 
 
 def _user_threshold(match: Any) -> dict[str, Any] | None:
@@ -456,6 +461,8 @@ def _jurisdiction(match: Any) -> dict[str, Any] | None:
 
 def _territory(match: Any) -> dict[str, Any] | None:
     raw = _TRAILERS.sub("", match.group("territory"))
+    # Chinese lists: 、，及 以及 或 和 (not the 和 of 共和国).
+    raw = re.sub(r"、|，|以及|及|或者|或|和", ",", raw.replace("共和", "\x00")).replace("\x00", "共和")
     parts = re.split(r",|\band\b|\bor\b", raw, flags=re.IGNORECASE)
     places = [re.sub(r"^(?:the)\s+", "", p.strip(), flags=re.IGNORECASE) for p in parts]
     places = [p for p in places if p and len(p) <= 60]
