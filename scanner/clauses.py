@@ -233,7 +233,7 @@ class ClauseEngine:
                         id=f"{language + '/' if language else ''}{kind}/{raw['id']}", kind=kind,
                         patterns=tuple(_compile(p, macros, origin) for p in raw["patterns"]),
                         negatives=tuple(_compile(p, macros, origin) for p in raw.get("not") or ()),
-                        value=kinds[kind].value,
+                        value=raw.get("value") or kinds[kind].value,
                         requires=tuple(_compile(p, macros, origin) for p in raw.get("requires") or ())))
         return cls(tuple(rules), kinds)
 
@@ -251,7 +251,7 @@ class ClauseEngine:
             if lead_in and (_LIST_ITEM.match(sentence.text) or _ITEM_MARK.match(sentence.text)):
                 normalized = f"{lead_in} {_ITEM_MARK.sub('', _LIST_ITEM.sub('', normalized, count=1), count=1)}"
             elif normalized.endswith(":") and len(normalized) <= 300:
-                lead_in = normalized
+                lead_in = normalized[:-1].rstrip()
             else:
                 lead_in = ""
             for rule in self.candidates(normalized):
@@ -527,6 +527,9 @@ _PERIOD_AFTER = re2.compile(
     r"(?:year|annum|months?|quarter|period)\b)")
 
 
+_PERIOD_WITHIN = re2.compile(_PERIOD_AFTER.pattern.replace("^(?:[^.]|\\.\\S){0,60}?", "", 1))
+
+
 def _comparison(word: str | None) -> str:
     lowered = (word or "").lower()
     return "below" if any(w in lowered for w in ("less", "fewer", "below", "under", "not exceeding", "up to")) \
@@ -571,7 +574,8 @@ def _revenue_threshold(match: Any) -> dict[str, Any] | None:
     currency_text = " ".join(filter(None, (_group(match, "cur1"), _group(match, "cur2"))))
     currency = currencies().code(currency_text, chinese=is_chinese(match.string))
     period = (_group(match, "period") or "").lower()
-    period = _PERIODS.get(period) or _period_of(period) or _period_of(_group(match, "period2") or "") \
+    within = _PERIOD_WITHIN.search(match.group(0))
+    period = _PERIODS.get(period) or _period_of(period) or _period_of(within.group("period") if within else "") \
         or _period_of(_said_after(match)) or None
     return {"limit": limit, "currency": currency, "period": period, "comparison": _comparison(match.group("cmp"))}
 
@@ -617,6 +621,13 @@ def _territory(match: Any) -> dict[str, Any] | None:
     return {"excluded": places} if places else None
 
 
+def _known_territory(match: Any) -> dict[str, Any] | None:
+    """Excluded places said in free words: only the places rules/jurisdictions.yml knows are kept."""
+    value = _territory(match)
+    places = [p for p in (value or {}).get("excluded", []) if jurisdiction_english(p)]
+    return {"excluded": places} if places else None
+
+
 def _group(match: Any, name: str) -> str | None:
     try:
         value = match.group(name)
@@ -632,4 +643,5 @@ VALUE_PARSERS: dict[str, Callable[[Any], dict[str, Any] | None]] = {
     "naming": _naming,
     "jurisdiction": _jurisdiction,
     "territory": _territory,
+    "known_territory": _known_territory,
 }
