@@ -109,7 +109,8 @@ _COMMERCIAL_BODY = re2.compile(
     r'\b(?:commercial|revenue|monetar\w*|monetiz\w*|for-profit|for\s+profit|in\s+exchange\s+for\s+(?:a\s+)?fee)')
 _EXCLUDED_TERM = re2.compile(r'(?i)\b(?:restricted|excluded|prohibited|sanctioned|embargoed|unsupported|'
                              r'non-?permitted|blocked)\s+(?:territor|region|countr|jurisdiction|area|location)')
-_OTHER_THAN = re2.compile(r'(?i)^\s*(?:any\s+)?(?:use|uses|purposes?|activit\w+)\s+(?:other\s+than|that\s+(?:is|are)\s+not|'
+_OTHER_THAN = re2.compile(r'(?i)^\s*(?:any\s+)?(?:use|uses|purposes?|activit\w+)\s+'
+                          r'(?:other\s+than|that\s+(?:is|are)\s+not|'
                           r'except)\s+(?:for\s+)?(?:an?\s+|the\s+)?(?:non-?commercial|research|academic|evaluation|'
                           r'personal|educational)')
 # A defined purpose or use (not "Agreement" means this Non-Commercial License).
@@ -573,9 +574,9 @@ def _revenue_threshold(match: Any) -> dict[str, Any] | None:
         return None
     currency_text = " ".join(filter(None, (_group(match, "cur1"), _group(match, "cur2"))))
     currency = currencies().code(currency_text, chinese=is_chinese(match.string))
-    period = (_group(match, "period") or "").lower()
+    said = (_group(match, "period") or "").lower()
     within = _PERIOD_WITHIN.search(match.group(0))
-    period = _PERIODS.get(period) or _period_of(period) or _period_of(within.group("period") if within else "") \
+    period = _PERIODS.get(said) or _period_of(said) or _period_of(within.group("period") if within else "") \
         or _period_of(_said_after(match)) or None
     return {"limit": limit, "currency": currency, "period": period, "comparison": _comparison(match.group("cmp"))}
 

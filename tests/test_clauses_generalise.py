@@ -43,7 +43,8 @@ POSITIVE: list[tuple[str, str, Any]] = [
     ("registration", "You shall submit the online application form before using the Model commercially.", None),
     # restriction-passthrough
     ("restriction-passthrough", "You must make sure that every recipient is bound by the same use restrictions.", None),
-    ("restriction-passthrough", "The limitations of Section 4 apply equally to any fine-tuned version you share.", None),
+    ("restriction-passthrough", "The limitations of Section 4 apply equally to any fine-tuned version you share.",
+     None),
     # output-restriction
     ("output-restriction", "Content generated with the Model shall not be used to train a competing model.", None),
     ("output-restriction", "Outputs remain subject to the restrictions of this Agreement.", None),
