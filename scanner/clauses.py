@@ -26,6 +26,7 @@ from scanner.resources import data_folder, load_yaml
 
 MAX_SENTENCE_CHARS = 4000
 MAX_TEXT_CHARS = 2_000_000
+MAX_DEFINED_TERMS = 32  # defined terms rewritten per text: each is one more RE2 search per sentence
 _MACRO = re.compile(r"<<([A-Z_]+)>>")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "inc", "ltd", "co", "corp", "no", "sec", "v", "vs", "u.s", "etc", "st",
                             "mr", "ms", "dr", "art", "para", "cf", "approx", "llc", "s.a", "n.v", "gmbh"})
@@ -138,7 +139,7 @@ class Definitions:
                 continue
             term, body = match.group("term").strip(), match.group("body")
             meaning = _meaning(term, body)
-            if meaning and term.lower() not in found:
+            if meaning and term.lower() not in found and len(found) < MAX_DEFINED_TERMS:
                 found[term.lower()] = meaning
                 defining.add(index)
         if not found:

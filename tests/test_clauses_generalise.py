@@ -3,6 +3,7 @@ and precision traps, varying wording, voice, number formats, currencies and juri
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -157,4 +158,8 @@ def test_list_item_reads_with_its_lead_in() -> None:
 
 def test_hostile_definitions_stay_fast() -> None:
     text = ('"A" means research only. ' + "the A " * 20000) + "\n" + ('"' + "x" * 5000 + '" means') * 50
-    engine().extract(text, "LICENSE")
+    many = "".join(f'"Term{i}" means research purposes only.\n\n' for i in range(3000))
+    for hostile in (text, many + "You may use Term1 here.\n\n" * 3000):
+        started = time.monotonic()
+        engine().extract(hostile, "LICENSE")
+        assert time.monotonic() - started < 20
