@@ -26,6 +26,7 @@ from scanner.resources import data_folder, load_yaml
 
 MAX_SENTENCE_CHARS = 4000
 MAX_TEXT_CHARS = 2_000_000
+MAX_DEFINED_TERMS = 32  # defined terms rewritten per text: each is one more RE2 search per sentence
 _MACRO = re.compile(r"<<([A-Z_]+)>>")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "inc", "ltd", "co", "corp", "no", "sec", "v", "vs", "u.s", "etc", "st",
                             "mr", "ms", "dr", "art", "para", "cf", "approx", "llc", "s.a", "n.v", "gmbh"})
@@ -34,6 +35,7 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"
 _LIST_ITEM = re.compile(r"^\s{0,8}(?:[-*•]\s|\d{1,3}[.)]\s|\(?[a-z]{1,3}\)\s|[A-Z][.)]\s|#{1,6}\s"
                         r"|第[一二三四五六七八九十百零\d]{1,5}[条章节款]|[一二三四五六七八九十]{1,3}[、.．]"
                         r"|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,3}[、．])")
+_ITEM_MARK = re.compile(r"^\s{0,8}(?:[a-z]{1,2}[.)]|\(?[ivxlc]{1,5}[.)]|\(\d{1,3}\)|\d{1,3}[.)])\s")
 # Chinese sentences end at these whatever follows; closing quotes and brackets stay with the sentence.
 _ZH_ENDS = frozenset("。；！？")
 _ZH_CLOSERS = "”’」』）》】"
@@ -46,6 +48,7 @@ class ClauseRule:
     patterns: tuple[Any, ...]
     negatives: tuple[Any, ...]
     value: str | None
+    requires: tuple[Any, ...] = ()  # at least one must also match the sentence (a condition, a duty word)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,95 @@ class Sentence:
     normalized: str
 
 
+# -- defined terms ------------------------------------------------------------------------------------------
+# A license often limits its grant through a defined term: '"Permitted Purpose" means research or evaluation
+# purposes only' ... 'distribute the Model only for the Permitted Purpose'. The patterns read words, so before
+# they run, a sentence that uses a term the definitions make non-commercial, commercial or an excluded
+# territory reads, in the normalised copy the rules see, with what the term stands for (the quote stays the
+# file's sentence). All patterns here are RE2 (linear time).
+_DEFINITION = re2.compile(
+    r'"(?P<term>[A-Za-z][\w\- ]{1,58}[\w])"(?:\s*\((?:or\s+)?"[^"]{1,60}"\))?(?:\s*,)?\s+'
+    r'(?i:means|shall\s+mean|will\s+mean|refers\s+to|shall\s+refer\s+to|is\s+defined\s+as|denotes|includes only)\b'
+    r'(?P<body>[^"]{0,600})')
+_NC_BODY = re2.compile(
+    r'(?i)\bnon-?commercial|\b(?:research|evaluation|academic|personal|educational|scientific|testing|'
+    r'experimental)\b(?:[^.]|\.\S){0,120}?\b(?:only|solely|exclusively|exclud\w*|not\s+(?:for|includ\w*|intended)|'
+    r'other\s+than|never)\b|\b(?:only|solely|exclusively)\b(?:[^.]|\.\S){0,40}?\b(?:research|evaluation|'
+    r'academic|personal|educational|scientific)\b')
+_COMMERCIAL_ALSO = re2.compile(
+    r'(?i)\b(?:including|includes|and|or|and/or|as well as|whether)\s+(?:for\s+)?(?:any\s+)?commercial\b')
+_COMMERCIAL_BODY = re2.compile(
+    r'(?i)^\s*(?:any\s+)?(?:use|uses|usage|exploitation|deployment|distribution)\b(?:[^.]|\.\S){0,100}?'
+    r'\b(?:commercial|revenue|monetar\w*|monetiz\w*|for-profit|for\s+profit|in\s+exchange\s+for\s+(?:a\s+)?fee)')
+_EXCLUDED_TERM = re2.compile(r'(?i)\b(?:restricted|excluded|prohibited|sanctioned|embargoed|unsupported|'
+                             r'non-?permitted|blocked)\s+(?:territor|region|countr|jurisdiction|area|location)')
+_OTHER_THAN = re2.compile(r'(?i)^\s*(?:any\s+)?(?:use|uses|purposes?|activit\w+)\s+'
+                          r'(?:other\s+than|that\s+(?:is|are)\s+not|'
+                          r'except)\s+(?:for\s+)?(?:an?\s+|the\s+)?(?:non-?commercial|research|academic|evaluation|'
+                          r'personal|educational)')
+# A defined purpose or use (not "Agreement" means this Non-Commercial License).
+_PURPOSE_BODY = re2.compile(r'(?i)^\s*(?:[\w,\-]+\s+){0,8}?(?:purposes?|uses?|usage|using|research|evaluation|academic|'
+                            r'personal|educational|scientific|activit\w+|testing|experiment\w*)\b')
+_THING_TERM = re2.compile(r'(?i)\b(?:license|licence|agreement|terms|policy|model|software|materials?|works?|'
+                          r'licensor|licensee|you|output|derivatives?)\b')
+_BODY_END = re2.compile(r'(?:[.;:]\s|[.;:]$)')
+
+
+@dataclass(frozen=True)
+class Definitions:
+    """Defined terms of one text, with what each stands for in the patterns' words."""
+
+    replacements: tuple[tuple[Any, str], ...] = ()
+    defining: frozenset[int] = frozenset()  # sentences that define a term (read as written)
+
+    @classmethod
+    def collect(cls, pieces: list[Sentence]) -> Definitions:
+        found: dict[str, str] = {}
+        defining: set[int] = set()
+        for index, sentence in enumerate(pieces):
+            match = _DEFINITION.search(sentence.normalized)
+            if match is None:
+                continue
+            term, body = match.group("term").strip(), match.group("body")
+            meaning = _meaning(term, body)
+            if meaning and term.lower() not in found and len(found) < MAX_DEFINED_TERMS:
+                found[term.lower()] = meaning
+                defining.add(index)
+        if not found:
+            return cls()
+        replacements = tuple(
+            (re2.compile(r'(?i)\b(?:(?:the|a|an|any|such)\s+)?"?' + re2.escape(term) + r'"?(?:\b|$)'), meaning)
+            for term, meaning in sorted(found.items(), key=lambda item: -len(item[0])))
+        return cls(replacements, frozenset(defining))
+
+    def expand(self, normalized: str, index: int) -> str:
+        if not self.replacements or index in self.defining:
+            return normalized
+        for pattern, meaning in self.replacements:
+            if pattern.search(normalized):
+                normalized = pattern.sub(meaning.replace("\\", "\\\\"), normalized)
+        return normalized
+
+
+def _meaning(term: str, body: str) -> str | None:
+    """What a defined term stands for, in words the rules read; None for a term that needs no rewriting."""
+    lowered = term.lower()
+    if _EXCLUDED_TERM.search(term):
+        end = _BODY_END.search(body)
+        places = (body[: end.start()] if end else body).strip()
+        places = re.sub(r"^(?:each\s+of\s+|any\s+of\s+|the\s+following\s+(?:\w+\s+)?:?\s*)", "", places)
+        return f"the excluded territories of {places[:150]}" if places else None
+    if "commercial" in lowered or not _PURPOSE_BODY.search(body) or _THING_TERM.search(term):
+        return None  # "Commercial Use", "Non-Commercial Purpose": the rules read the word itself
+    if _OTHER_THAN.search(body):
+        return "commercial use"
+    if _NC_BODY.search(body) and not _COMMERCIAL_ALSO.search(re.sub(r"non-?commercial", "", body.lower())):
+        return "non-commercial purposes"
+    if _COMMERCIAL_BODY.search(body):
+        return "commercial use"
+    return None
+
+
 class ClauseEngine:
     """Runs every rule of rules/clauses over a text's sentences. Built once per process (see ``engine``)."""
 
@@ -113,7 +205,9 @@ class ClauseEngine:
     def load(cls) -> ClauseEngine:
         """rules/clauses/<kind>.yml (English) and rules/clauses/<lang>/<kind>.yml (other languages): one schema,
         one loader. A language folder's rules add to the kind; its message and finding stay the English file's."""
-        macros: dict[str, str] = {}
+        # Currencies are data (rules/currencies.yml): every alias, as a pattern, is <<CURRENCY>>.
+        currency = f"(?:{currencies().pattern()})"
+        macros: dict[str, str] = {"CURRENCY": currency, "CURRENCY_WORDS": currency}
         rules: list[ClauseRule] = []
         kinds: dict[str, KindInfo] = {}
         folder = data_folder("rules").joinpath("clauses")
@@ -141,17 +235,32 @@ class ClauseEngine:
                         id=f"{language + '/' if language else ''}{kind}/{raw['id']}", kind=kind,
                         patterns=tuple(_compile(p, macros, origin) for p in raw["patterns"]),
                         negatives=tuple(_compile(p, macros, origin) for p in raw.get("not") or ()),
-                        value=kinds[kind].value))
+                        value=raw.get("value") or kinds[kind].value,
+                        requires=tuple(_compile(p, macros, origin) for p in raw.get("requires") or ())))
         return cls(tuple(rules), kinds)
 
     def extract(self, text: str, file: str, license_key: str | None = None,
                 line_offset: int = 0) -> list[Clause]:
         """Clauses found in ``text``; one per (kind, value), at its first occurrence."""
         found: dict[tuple[str, str], Clause] = {}
-        for sentence in sentences(text[:MAX_TEXT_CHARS]):
-            for rule in self.candidates(sentence.normalized):
-                match = next((m for p in rule.patterns if (m := p.search(sentence.normalized))), None)
-                if match is None or any(n.search(sentence.normalized) for n in rule.negatives):
+        pieces = list(sentences(text[:MAX_TEXT_CHARS]))
+        terms = Definitions.collect(pieces)
+        lead_in = ""
+        for index, sentence in enumerate(pieces):
+            normalized = terms.expand(sentence.normalized, index)
+            # A list item reads with the sentence that introduces it ("You will not: ... (a) use the outputs
+            # to train ..."); the quote stays the item.
+            if lead_in and (_LIST_ITEM.match(sentence.text) or _ITEM_MARK.match(sentence.text)):
+                normalized = f"{lead_in} {_ITEM_MARK.sub('', _LIST_ITEM.sub('', normalized, count=1), count=1)}"
+            elif normalized.endswith(":") and len(normalized) <= 300:
+                lead_in = normalized[:-1].rstrip()
+            else:
+                lead_in = ""
+            for rule in self.candidates(normalized):
+                match = next((m for p in rule.patterns if (m := p.search(normalized))), None)
+                if match is None or any(n.search(normalized) for n in rule.negatives):
+                    continue
+                if rule.requires and not any(r.search(normalized) for r in rule.requires):
                     continue
                 value = VALUE_PARSERS[rule.value](match) if rule.value else None
                 if rule.value and value is None:
@@ -351,51 +460,79 @@ def _is_abbreviation(text: str, position: int) -> bool:
 
 
 # -- values ------------------------------------------------------------------------------------------------
-_SCALES = {"thousand": 10**3, "k": 10**3, "million": 10**6, "m": 10**6, "mm": 10**6, "billion": 10**9,
-           "bn": 10**9, "b": 10**9}
+_SCALES = {"thousand": 10**3, "k": 10**3, "million": 10**6, "m": 10**6, "mm": 10**6, "mn": 10**6,
+           "billion": 10**9, "bn": 10**9, "b": 10**9}
 _WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-          "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "twenty-five": 25,
-          "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-          "hundred": 100}
+          "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+          "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+          "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_IN_BRACKETS = re.compile(r"^(?P<words>[^()]*?)\s*\((?P<inside>[^()]*)\)\s*$")
+_DOT_THOUSANDS = re.compile(r"\b\d{1,3}(?:\.\d{3}){2,}\b")
+_SPACE_THOUSANDS = re.compile(r"\b\d{1,3}(?: \d{3})+\b")
 
 
 def parse_number(text: str) -> int | None:
-    """'700 million' -> 700000000, '100,000,000', '1.5 billion', '5M', 'two hundred fifty million'; Chinese
-    numbers ('二千万', '10万', '1亿') through scanner.lang."""
+    """'700 million' -> 700000000, '100,000,000', '1.5 billion', '5M', 'two hundred fifty million',
+    '10.000.000', '10 000 000', 'twelve million (12,000,000)' (the figures in brackets win); Chinese numbers
+    ('二千万', '10万', '1亿') through scanner.lang."""
     if is_chinese(text):
         return parse_chinese_number(text)
+    bracketed = _IN_BRACKETS.match(text.strip())
+    if bracketed:
+        inside = re.sub(r"[^\d,. a-zA-Z]", " ", bracketed.group("inside"))
+        inside = " ".join(w for w in inside.split() if w[0].isdigit() or w.lower() in _SCALES)
+        return parse_number(inside) or parse_number(bracketed.group("words"))
+    text = _DOT_THOUSANDS.sub(lambda m: m.group(0).replace(".", ""), text)
+    text = _SPACE_THOUSANDS.sub(lambda m: m.group(0).replace(" ", ""), text)
     words = text.lower().replace(",", "").split()
     if not words:
         return None
     scale = 1
     if words[-1] in _SCALES:
         scale = _SCALES[words.pop()]
-    elif re.fullmatch(r"\d+(?:\.\d+)?[kmb]|\d+(?:\.\d+)?(?:mm|bn)", words[-1]):
+    elif re.fullmatch(r"\d+(?:\.\d+)?[kmb]|\d+(?:\.\d+)?(?:mm|bn|mn)", words[-1]):
         unit = re.sub(r"[\d.]+", "", words[-1])
         scale, words[-1] = _SCALES[unit], words[-1][: -len(unit)]
     if len(words) == 1 and re.fullmatch(r"\d+(?:\.\d+)?", words[0]):
         return round(float(words[0]) * scale)
     total = 0
-    for word in " ".join(words).replace("-", " - ").split():
-        if word in ("-", "and"):
+    for word in " ".join(words).replace("-", " ").split():
+        if word == "and":
             continue
         if word == "hundred":
             total = max(total, 1) * 100
+        elif word == "thousand" and scale > 1000:
+            total *= 1000
         elif word in _WORDS:
             total += _WORDS[word]
-        elif word == "twenty-five":
-            total += 25
         else:
             return None
     return total * scale if total else None
 
 
-_METRICS = (("daily", "daily_active_users"), ("dau", "daily_active_users"), ("weekly", "weekly_active_users"),
-            ("wau", "weekly_active_users"), ("monthly", "monthly_active_users"), ("mau", "monthly_active_users"),
+_METRICS = (("daily", "daily_active_users"), ("dau", "daily_active_users"), ("per day", "daily_active_users"),
+            ("weekly", "weekly_active_users"), ("wau", "weekly_active_users"), ("per week", "weekly_active_users"),
+            ("monthly", "monthly_active_users"), ("mau", "monthly_active_users"), ("muu", "monthly_active_users"),
+            ("per month", "monthly_active_users"), ("a month", "monthly_active_users"),
+            ("calendar month", "monthly_active_users"), ("each month", "monthly_active_users"),
             ("registered", "registered_users"), ("日活", "daily_active_users"), ("每日", "daily_active_users"),
             ("周活", "weekly_active_users"), ("月活", "monthly_active_users"), ("每月", "monthly_active_users"),
             ("月度", "monthly_active_users"), ("注册", "registered_users"), ("日均", "daily_active_users"),
             ("月均", "monthly_active_users"))
+# A period said after the amount: "per calendar month", "in the preceding fiscal year", "over the last twelve
+# months" (a year), "per annum".
+_PERIOD_AFTER = re2.compile(
+    r"(?i)^(?:[^.]|\.\S){0,60}?\b(?P<period>per\s+(?:calendar\s+|fiscal\s+|financial\s+)?(?:year|annum|month|quarter)|"
+    r"(?:a|each|every)\s+(?:calendar\s+|fiscal\s+|financial\s+)?(?:year|month|quarter)|"
+    r"(?:in|during|over|for|within|of)\s+(?:the|any|a|its|your|their)\s+(?:(?:immediately|most)\s+)?"
+    r"(?:(?:preceding|prior|previous|last|past|trailing|recent|current|consecutive|rolling|calendar|fiscal|"
+    r"financial|twelve|12|twelve-month|12-month|three|3|three-month|3-month)\s+){0,3}"
+    r"(?:year|annum|months?|quarter|period)\b)")
+
+
+_PERIOD_WITHIN = re2.compile(_PERIOD_AFTER.pattern.replace("^(?:[^.]|\\.\\S){0,60}?", "", 1))
+
+
 def _comparison(word: str | None) -> str:
     lowered = (word or "").lower()
     below = ("less", "fewer", "below", "under", "not exceeding", "up to", *_ZH_BELOW)
@@ -406,12 +543,34 @@ def _comparison(word: str | None) -> str:
 _ZH_BELOW = ("少于", "低于", "小于", "不超过", "不足", "未超过", "未达到", "以下", "以内")
 
 
+def _period_of(words: str) -> str | None:
+    lowered = words.lower()
+    if re.search(r"\b(?:twelve|12)[ -]months?\b|year|annum|annual", lowered):
+        return "annual"
+    if re.search(r"quarter|\b(?:three|3)[ -]months?\b", lowered):
+        return "quarterly"
+    if "month" in lowered:
+        return "monthly"
+    return None
+
+
+def _said_after(match: Any) -> str:
+    found = _PERIOD_AFTER.search(match.string[match.end():match.end() + 200])
+    return found.group("period") if found else ""
+
+
 def _user_threshold(match: Any) -> dict[str, Any] | None:
     limit = parse_number(match.group("amount"))
     if not limit:
         return None
     metric_text = match.group("metric").lower()
-    metric = next((name for word, name in _METRICS if word in metric_text), "users")
+    metric = next((name for word, name in _METRICS if word in metric_text), None)
+    if metric is None:
+        # "users ... exceeds 1 million visits per month": the period said with the count
+        inner = match.group(0).lower()
+        after = _said_after(match).lower()
+        metric = next((name for word, name in _METRICS if " " in word and (word in inner or word in after)),
+                      "users")
     return {"limit": limit, "metric": metric, "comparison": _comparison(match.group("cmp"))}
 
 
@@ -419,10 +578,12 @@ def _revenue_threshold(match: Any) -> dict[str, Any] | None:
     limit = parse_number(match.group("amount"))
     if not limit:
         return None
-    currency_text = " ".join(filter(None, (match.group("cur1"), match.group("cur2"))))
+    currency_text = " ".join(filter(None, (_group(match, "cur1"), _group(match, "cur2"))))
     currency = currencies().code(currency_text, chinese=is_chinese(match.string))
-    period = (match.group("period") or "").lower()
-    period = _PERIODS.get(period, period) or None
+    said = (_group(match, "period") or "").lower()
+    within = _PERIOD_WITHIN.search(match.group(0))
+    period = _PERIODS.get(said) or _period_of(said) or _period_of(within.group("period") if within else "") \
+        or _period_of(_said_after(match)) or None
     return {"limit": limit, "currency": currency, "period": period, "comparison": _comparison(match.group("cmp"))}
 
 
@@ -469,6 +630,13 @@ def _territory(match: Any) -> dict[str, Any] | None:
     return {"excluded": places} if places else None
 
 
+def _known_territory(match: Any) -> dict[str, Any] | None:
+    """Excluded places said in free words: only the places rules/jurisdictions.yml knows are kept."""
+    value = _territory(match)
+    places = [p for p in (value or {}).get("excluded", []) if jurisdiction_english(p)]
+    return {"excluded": places} if places else None
+
+
 def _group(match: Any, name: str) -> str | None:
     try:
         value = match.group(name)
@@ -484,4 +652,5 @@ VALUE_PARSERS: dict[str, Callable[[Any], dict[str, Any] | None]] = {
     "naming": _naming,
     "jurisdiction": _jurisdiction,
     "territory": _territory,
+    "known_territory": _known_territory,
 }

@@ -89,6 +89,19 @@ class Currencies:
         return None
 
 
+    def pattern(self) -> str:
+        """Every alias as one RE2 alternation (longest first; a word alias matches as a whole word)."""
+        parts = []
+        for alias in [a for a, _ in self.aliases] + list(self.ambiguous):
+            body = re.escape(alias).replace("\\ ", "\\s?").replace(" ", "\\s?")
+            if alias[0].isascii() and alias[0].isalnum():
+                body = "\\b" + body
+            if alias[-1].isascii() and alias[-1].isalnum():
+                body += "\\b"
+            parts.append(body)
+        return "|".join(parts)
+
+
 def _contains_token(text: str, alias: str) -> bool:
     if not alias.isascii() or not alias[0].isalpha():
         return alias in text

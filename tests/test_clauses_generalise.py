@@ -1,0 +1,165 @@
+"""Clauses said in other words: written texts (not corpus sentences) for every kind, positive with their value
+and precision traps, varying wording, voice, number formats, currencies and jurisdictions."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from scanner.clauses import Definitions, engine, parse_number, sentences
+
+
+def kinds(text: str) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    for clause in engine().extract(text, "LICENSE"):
+        found.setdefault(clause.kind, []).append(clause.value)
+    return found
+
+
+POSITIVE: list[tuple[str, str, Any]] = [
+    # non-commercial
+    ("non-commercial", "The Licensee may run the weights exclusively for academic purposes.", None),
+    ("non-commercial", "Use of the checkpoints is permitted for evaluation purposes only.", None),
+    ("non-commercial", "These weights are made available for personal and educational use only.", None),
+    ("non-commercial", "Any commercial exploitation of the Model is strictly prohibited.", None),
+    ("non-commercial", "Commercial usage requires a separate written agreement with the Publisher.", None),
+    ("non-commercial", "You may not deploy the Model in any revenue-generating product.", None),
+    ("non-commercial", "The Model is not for any commercial purpose.", None),
+    ("non-commercial", '"Allowed Use" means scientific study and evaluation only, excluding any sale.\n\n'
+                       "You may copy the Model only for an Allowed Use.", None),
+    # notice
+    ("notice", "A copy of the copyright notice shall be retained in every redistributed file.", None),
+    ("notice", "Each copy you hand on must be accompanied by a copy of this License.", None),
+    ("notice", "You must not remove any proprietary legends from the weights.", None),
+    ("notice", "Anyone who receives the files from you must also receive a copy of these terms.", None),
+    # share-alike
+    ("share-alike", "Modified models may be released only under the terms of this License.", None),
+    ("share-alike", "You shall license any Adaptation you share under this licence or a compatible one.", None),
+    ("share-alike", "Derivatives you publish must be distributed under the same terms.", None),
+    # registration
+    ("registration", "Before any commercial deployment you must notify the Vendor in writing.", None),
+    ("registration", "Production use requires the prior written approval of the Foundation.", None),
+    ("registration", "You shall submit the online application form before using the Model commercially.", None),
+    # restriction-passthrough
+    ("restriction-passthrough", "You must make sure that every recipient is bound by the same use restrictions.", None),
+    ("restriction-passthrough", "The limitations of Section 4 apply equally to any fine-tuned version you share.",
+     None),
+    # output-restriction
+    ("output-restriction", "Content generated with the Model shall not be used to train a competing model.", None),
+    ("output-restriction", "Outputs remain subject to the restrictions of this Agreement.", None),
+    ("output-restriction", "You may not use the Model to improve any other large language model.", None),
+    # no-derivatives
+    ("no-derivatives", "You may not modify or adapt the Model.", None),
+    ("no-derivatives", "No derivative works of the weights may be distributed.", None),
+    # patent-grant / patent-termination
+    ("patent-grant", "The Author grants you a worldwide patent license to make and use the Model.", None),
+    ("patent-termination", "Should you file a lawsuit alleging that the Model infringes a patent, your rights "
+                           "under this Agreement end automatically.", None),
+    # attribution / naming
+    ("attribution", 'Redistributors must give credit to "Acme Vision" in their documentation.',
+     {"text": "Acme Vision"}),
+    ("naming", 'You must add "Acme" to the beginning of the name of any derived model.', {"prefix": "Acme"}),
+    # thresholds
+    ("user-threshold", "If your services exceed twelve million (12,000,000) monthly active users, you must "
+                       "obtain a license.", {"limit": 12000000, "metric": "monthly_active_users"}),
+    ("user-threshold", "Where the number of DAU is greater than 2.5 million, a separate license is required.",
+     {"limit": 2500000, "metric": "daily_active_users"}),
+    ("user-threshold", "Licensees with more than 500,000 monthly unique users must request a license.",
+     {"limit": 500000, "metric": "monthly_active_users"}),
+    ("revenue-threshold", "If your turnover over the last twelve months exceeds GBP 10m, this licence ends.",
+     {"limit": 10000000, "currency": "GBP", "period": "annual"}),
+    ("revenue-threshold", "Entities whose revenue is higher than CHF 5 million per calendar month must contact "
+                          "us.", {"limit": 5000000, "currency": "CHF", "period": "monthly"}),
+    ("revenue-threshold", "If annual revenue exceeds EUR 2.5 bn, you must obtain a commercial license.",
+     {"limit": 2500000000, "currency": "EUR", "period": "annual"}),
+    ("revenue-threshold", "A license is required if gross revenue is more than US$1,000,000 in the preceding "
+                          "fiscal year.", {"limit": 1000000, "currency": "USD", "period": "annual"}),
+    # governing law / territory
+    ("governing-law", "This Agreement shall be construed in accordance with the laws of Ireland.",
+     {"jurisdiction": "Ireland"}),
+    ("governing-law", "The laws of the State of New York shall govern this License.",
+     {"jurisdiction": "State of New York"}),
+    ("territory", "You may not use the Model if you are located in Russia or Belarus.",
+     {"excluded": ["Russia", "Belarus"]}),
+    ("territory", '"Restricted Region" means Cuba, Iran and Syria.\n\nNo rights are granted in any '
+                  "Restricted Region.", {"excluded": ["Cuba", "Iran", "Syria"]}),
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "value"), POSITIVE, ids=[f"{k}-{i}" for i, (k, _, _) in
+                                                                   enumerate(POSITIVE)])
+def test_said_in_other_words(kind: str, text: str, value: Any) -> None:
+    found = kinds(text)
+    assert kind in found, found
+    if value is not None:
+        assert any(all(v.get(key) == item for key, item in value.items()) for v in found[kind] if v), found[kind]
+
+
+NEGATIVE: list[tuple[str, str]] = [
+    ("non-commercial", "You may use the Model for commercial and non-commercial purposes alike."),
+    ("non-commercial", "The Model was trained for research purposes by our laboratory."),
+    ("non-commercial", "THE MODEL IS PROVIDED AS IS, WITHOUT WARRANTY OF FITNESS FOR A PARTICULAR PURPOSE."),
+    ("non-commercial", "You may not use our trademarks for commercial purposes."),
+    ("non-commercial", "Your use is not limited to research purposes only."),
+    ("non-commercial", '"Agreement" means this Non-Commercial License.\n\nYou may use the Model under the Agreement.'),
+    ("user-threshold", "Our assistant already serves more than 100 million users worldwide."),
+    ("revenue-threshold", "The company reported revenue of over $3 billion in its latest annual report."),
+    ("registration", "You must notify us promptly of any security vulnerability you discover."),
+    ("registration", "You may not use the Licensor's logo without prior written consent."),
+    ("patent-termination", "Your patent license does not terminate if you bring a patent claim; it survives."),
+    ("patent-grant", "No patent license is granted under this Agreement."),
+    ("no-derivatives", "Redistribution in source form, with or without modification, is permitted."),
+    ("no-derivatives", "You may not modify this License."),
+    ("governing-law", "You must comply with the laws of your country when using the Model."),
+    ("territory", "You may not use the Model in Connection with weapons."),
+    ("share-alike", "You may license your modifications under any license of your choice."),
+    ("output-restriction", "You own the outputs and there are no restrictions on their use."),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), NEGATIVE, ids=[f"{k}-{i}" for i, (k, _) in enumerate(NEGATIVE)])
+def test_precision_traps(kind: str, text: str) -> None:
+    assert kind not in kinds(text)
+
+
+def test_subject_to_courts_is_not_the_law() -> None:
+    text = ("This Agreement is governed by the laws of Switzerland. The parties submit to the exclusive "
+            "jurisdiction of the courts of Zurich.")
+    values = kinds(text)["governing-law"]
+    assert [v["jurisdiction"] for v in values] == ["Switzerland"]
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("twelve million (12,000,000)", 12000000), ("10.000.000", 10000000), ("10 000 000", 10000000),
+    ("two hundred and fifty million", 250000000), ("2.5 bn", 2500000000), ("5mn", 5000000),
+    ("seventeen thousand", 17000)])
+def test_numbers_in_other_formats(text: str, number: int) -> None:
+    assert parse_number(text) == number
+
+
+def test_definitions_rewrite_only_using_sentences() -> None:
+    text = '"Permitted Use" means research only.\n\nYou may copy the weights for the Permitted Use.'
+    pieces = list(sentences(text))
+    terms = Definitions.collect(pieces)
+    assert terms.expand(pieces[0].normalized, 0) == pieces[0].normalized
+    assert "non-commercial purposes" in terms.expand(pieces[1].normalized, 1)
+    clause = next(c for c in engine().extract(text, "LICENSE") if c.kind == "non-commercial") \
+        if "non-commercial" in kinds(text) else None
+    assert clause is None or clause.quote in text
+
+
+def test_list_item_reads_with_its_lead_in() -> None:
+    text = "You agree that you will not:\n\n(a) use any generated content to train another model;\n"
+    clause = next(c for c in engine().extract(text, "LICENSE") if c.kind == "output-restriction")
+    assert clause.quote == "(a) use any generated content to train another model;" and clause.start_line == 3
+
+
+def test_hostile_definitions_stay_fast() -> None:
+    text = ('"A" means research only. ' + "the A " * 20000) + "\n" + ('"' + "x" * 5000 + '" means') * 50
+    many = "".join(f'"Term{i}" means research purposes only.\n\n' for i in range(3000))
+    for hostile in (text, many + "You may use Term1 here.\n\n" * 3000):
+        started = time.monotonic()
+        engine().extract(hostile, "LICENSE")
+        assert time.monotonic() - started < 20
