@@ -34,7 +34,8 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"
                          "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 _LIST_ITEM = re.compile(r"^\s{0,8}(?:[-*•]\s|\d{1,3}[.)]\s|\(?[a-z]{1,3}\)\s|[A-Z][.)]\s|#{1,6}\s"
                         r"|第[一二三四五六七八九十百零\d]{1,5}[条章节款]|[一二三四五六七八九十]{1,3}[、.．]"
-                        r"|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,3}[、．])")
+                        r"|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,3}[、．]"
+                        r"|[a-z]\.\s|[（(][ivxlcIVXLC]{1,5}[）)]|\d{1,3}\.[\u4e00-\u9fff])")
 _ITEM_MARK = re.compile(r"^\s{0,8}(?:[a-z]{1,2}[.)]|\(?[ivxlc]{1,5}[.)]|\(\d{1,3}\)|\d{1,3}[.)])\s")
 # Chinese sentences end at these whatever follows; closing quotes and brackets stay with the sentence.
 _ZH_ENDS = frozenset("。；！？")
