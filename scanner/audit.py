@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 import networkx as nx
 
 from scanner.card import card_from_metadata, parse_card
-from scanner.clauses import attach_license, clause_identity, clauses_for_model, engine
+from scanner.clauses import ClauseMemo, attach_license, clause_identity, clauses_for_model, kind_infos
 from scanner.discover import Discovery
 from scanner.identify import Declaration, Detector, Identification, expression_keys, hub_license_map, identify
 from scanner.lineage import (
@@ -56,6 +56,7 @@ class AuditOptions:
     fail_on: Severity | None = Severity.ERROR
     jobs: int = 4
     detector: Detector = field(default_factory=Detector)
+    clause_memo: ClauseMemo = field(default_factory=ClauseMemo)
     depth: int = 10
     max_nodes: int = 200
     waivers: tuple[Waiver, ...] = ()
@@ -93,7 +94,8 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions,
                 role = (Role.TARGET if level == 0 else
                         Role.DATASET if ref.kind is RepoKind.DATASET else Role.ANCESTOR)
                 key = node_key(ref.kind, ref.id)
-                examined[key] = examine(repo, role, (ref.id,), options.policy, options.detector)
+                examined[key] = examine(repo, role, (ref.id,), options.policy, options.detector,
+                                        options.clause_memo)
                 if options.progress is not None:
                     options.progress(len(examined), len(examined) + len(fresh) - position - 1)
             next_refs: list[RepoRef] = []
@@ -175,7 +177,7 @@ def _lineage_findings(graph: nx.DiGraph, examined: Mapping[str, tuple[ModelRepor
     """Every finding as seen from each target: a repo's own findings re-pathed from the target, unresolved
     ancestors, license laundering and training-data terms. A repo reached from two targets is reported for
     both, each with its own path."""
-    restrictive = {kind for kind, info in engine().kinds.items() if info.restrictive}
+    restrictive = {kind for kind, info in kind_infos().items() if info.restrictive}
     conflicts = find_conflicts(graph, restrictive, hub_license_map().accepted_keys)
     cut: dict[str, list[str]] = {}
     for node, why in cut_off:
@@ -261,8 +263,8 @@ def card_of(repo: FetchedRepo) -> tuple[CardInfo, str]:
     return parse_card(None), CARD_FILE
 
 
-def examine(repo: FetchedRepo, role: Role, path: tuple[str, ...], policy: Policy, detector: Detector
-            ) -> tuple[ModelReport, list[Finding]]:
+def examine(repo: FetchedRepo, role: Role, path: tuple[str, ...], policy: Policy, detector: Detector,
+            memo: ClauseMemo | None = None) -> tuple[ModelReport, list[Finding]]:
     """One repo -> its contract entry and the findings about it. Never raises on the repo's content."""
     model_id = repo.ref.id
     findings: list[Finding | None] = []
@@ -291,7 +293,8 @@ def examine(repo: FetchedRepo, role: Role, path: tuple[str, ...], policy: Policy
     if repo.status is Status.OK or card.has_front_matter:
         findings.extend(_identity_findings(repo, card_file, identification, policy, path))
     findings.extend(_classification_findings(model_id, identification.licenses, policy, path))
-    clauses = clauses_for_model(repo, card, card_file, identification.licenses, detector.settings.is_terms_file)
+    clauses = clauses_for_model(repo, card, card_file, identification.licenses, detector.settings.is_terms_file,
+                                memo)
     findings.extend(_clause_findings(model_id, clauses, policy, path))
 
     parents = declared_parents(card, repo) if repo.ref.kind is RepoKind.MODEL else ()
@@ -347,7 +350,7 @@ def _identity_findings(repo: FetchedRepo, card_file: str, found: Identification,
 def _clause_findings(model_id: str, clauses: tuple[Clause, ...], policy: Policy, path: tuple[str, ...]
                      ) -> list[Finding | None]:
     """One finding per restrictive clause kind and license, citing the first clause that says it."""
-    kinds = engine().kinds
+    kinds = kind_infos()
     findings: list[Finding | None] = []
     seen: set[tuple[str | None, str, str]] = set()
     for clause in clauses:
@@ -421,12 +424,12 @@ class TextAudit:
     unidentified: str | None = None  # why no license was identified (a closest known text, a deadline)
 
 
-def audit_text(file: str, text: str, detector: Detector) -> TextAudit:
+def audit_text(file: str, text: str, detector: Detector, memo: ClauseMemo | None = None) -> TextAudit:
     """Identify a license text and extract its clauses with the same engine and objects as the audit, each
     clause tied to the identified license whose lines hold it (or to none for an unseen license)."""
     detection = detector.detect(text)
     hits = tuple(LicenseHit(m.key, m.spdx, "file", file, m.start_line, m.end_line, m.score, name=m.name,
                             category=m.category) for m in detection.matches)
     why = detection.note or (f"closest known: {detection.best_partial}" if detection.best_partial else None)
-    clauses = tuple(attach_license(c, list(hits)) for c in engine().extract(text, file))
+    clauses = tuple(attach_license(c, list(hits)) for c in (memo or ClauseMemo()).extract(text, file))
     return TextAudit(file, hits, clauses, unidentified=None if hits else why or "matches no known license")

@@ -10,15 +10,21 @@ copy (straight quotes, folded whitespace), and the evidence quote is the sentenc
 from __future__ import annotations
 
 import bisect
+import hashlib
+import json
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import re2
 
+from scanner import lang
+from scanner.cachefiles import write_atomic
 from scanner.errors import ResourceError
 from scanner.lang import currencies, is_chinese, is_english, jurisdiction_english, parse_chinese_number
 from scanner.models import CardInfo, Clause, FetchedRepo, LicenseHit
@@ -210,7 +216,7 @@ class ClauseEngine:
         currency = f"(?:{currencies().pattern()})"
         macros: dict[str, str] = {"CURRENCY": currency, "CURRENCY_WORDS": currency}
         rules: list[ClauseRule] = []
-        kinds: dict[str, KindInfo] = {}
+        kinds = kind_infos()
         folder = data_folder("rules").joinpath("clauses")
         languages = ["", *sorted(n.name for n in folder.iterdir() if n.is_dir() and not n.name.startswith("_"))]
         for language in languages:
@@ -225,11 +231,7 @@ class ClauseEngine:
                 origin = f"{prefix}{node.name}"
                 data = load_yaml("rules", origin)
                 kind = data["kind"]
-                if not language:
-                    kinds[kind] = KindInfo(kind, data.get("finding"), bool(data.get("restrictive")),
-                                           {str(k): str(v) for k, v in (data.get("aliases") or {}).items()},
-                                           str(data.get("message") or kind), data.get("value"))
-                elif kind not in kinds:
+                if kind not in kinds:
                     raise ResourceError(f"rules/{origin}: kind {kind!r} has no English rules file")
                 for raw in data["rules"]:
                     rules.append(ClauseRule(
@@ -283,6 +285,22 @@ def _spell_out(value: dict[str, Any], aliases: Mapping[str, str]) -> dict[str, A
 
 
 @lru_cache(maxsize=1)
+def kind_infos() -> dict[str, KindInfo]:
+    """What each clause kind means (its message, finding, value parser), from the English rules files alone:
+    reports and findings need it, and it costs none of the RE2 compilation the engine does."""
+    kinds: dict[str, KindInfo] = {}
+    for node in sorted(data_folder("rules").joinpath("clauses").iterdir(), key=lambda n: n.name):
+        if not node.name.endswith(".yml") or node.name.startswith("_"):
+            continue
+        data = load_yaml("rules", f"clauses/{node.name}")
+        kind = data["kind"]
+        kinds[kind] = KindInfo(kind, data.get("finding"), bool(data.get("restrictive")),
+                               {str(k): str(v) for k, v in (data.get("aliases") or {}).items()},
+                               str(data.get("message") or kind), data.get("value"))
+    return kinds
+
+
+@lru_cache(maxsize=1)
 def engine() -> ClauseEngine:
     return ClauseEngine.load()
 
@@ -295,13 +313,115 @@ def _compile(pattern: str, macros: Mapping[str, str], origin: str) -> Any:
         raise ResourceError(f"rules/clauses/{origin}: pattern does not compile in RE2: {pattern[:80]}") from exc
 
 
+# -- remembering what a text demands -----------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def clause_rules_digest() -> str:
+    """What clause extraction depends on: every rules file it reads and the code that reads them. A change to
+    any of them is a new digest, so remembered clauses are never stale."""
+    digest = hashlib.sha256()
+    rules = data_folder("rules")
+
+    def walk(node: Any, prefix: str) -> None:
+        for child in sorted(node.iterdir(), key=lambda n: n.name):
+            if child.is_dir():
+                walk(child, f"{prefix}{child.name}/")
+            elif child.name.endswith(".yml"):
+                digest.update(f"{prefix}{child.name}\0".encode())
+                digest.update(child.read_bytes())
+
+    walk(rules.joinpath("clauses"), "clauses/")
+    for name in ("currencies.yml", "jurisdictions.yml"):
+        digest.update(rules.joinpath(name).read_bytes())
+    for module in (__file__, lang.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+_CLAUSE_TYPES: dict[str, tuple[type, ...]] = {
+    "kind": (str,), "value": (dict, type(None)), "start_line": (int,), "end_line": (int,), "quote": (str,),
+    "rule": (str, type(None)),
+}
+
+
+class ClauseMemo:
+    """Clauses already read, by the text's sha256: once per distinct text in a run, and on disk beside the
+    detection cache across runs (every fine-tune ships its base's LICENSE byte for byte). A text seen before
+    costs a hash, not the engine: its RE2 rules are compiled only when an unseen text appears. An entry that
+    does not check out field by field is recomputed, never trusted into the evidence."""
+
+    FORMAT = "c1"
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self.cache_dir = cache_dir
+        self._seen: dict[str, tuple[Clause, ...]] = {}
+        self._lock = threading.Lock()
+        self.stats = {"memory": 0, "disk": 0, "extracted": 0}
+
+    def extract(self, text: str, file: str) -> list[Clause]:
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        with self._lock:
+            known = self._seen.get(key)
+            if known is not None:
+                self.stats["memory"] += 1
+        if known is None:
+            known = self._from_disk(key, text)
+            if known is not None:
+                self.stats["disk"] += 1
+            else:
+                known = tuple(engine().extract(text, ""))
+                self.stats["extracted"] += 1
+                self._to_disk(key, known)
+            with self._lock:
+                self._seen[key] = known
+        return [replace(clause, file=file) for clause in known]
+
+    def _path(self, key: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        return self.cache_dir / "clauses" / f"{self.FORMAT}-{clause_rules_digest()}" / key[:2] / f"{key}.json"
+
+    def _from_disk(self, key: str, text: str) -> tuple[Clause, ...] | None:
+        path = self._path(key)
+        if path is None or not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            clauses = tuple(_clause_from_json(item, text) for item in data)
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        return clauses
+
+    def _to_disk(self, key: str, clauses: tuple[Clause, ...]) -> None:
+        path = self._path(key)
+        if path is not None:
+            entries = [{"kind": c.kind, "value": c.value, "start_line": c.start_line, "end_line": c.end_line,
+                        "quote": c.quote, "rule": c.rule} for c in clauses]
+            write_atomic(path, json.dumps(entries, ensure_ascii=False).encode("utf-8"))
+
+
+def _clause_from_json(item: Any, text: str) -> Clause:
+    if not isinstance(item, dict) or set(item) != set(_CLAUSE_TYPES):
+        raise ValueError("not a clause")
+    for name, types in _CLAUSE_TYPES.items():
+        if isinstance(item[name], bool) or not isinstance(item[name], types):
+            raise ValueError(f"ill-typed {name}")
+    lines = text.split("\n")
+    if not 1 <= item["start_line"] <= item["end_line"] <= len(lines) or \
+            item["quote"] not in "\n".join(lines[item["start_line"] - 1: item["end_line"]]):
+        raise ValueError("the quote is not at its lines")
+    if item["kind"] not in kind_infos():
+        raise ValueError("unknown kind")
+    return Clause(kind=item["kind"], value=item["value"], license=None, file="", start_line=item["start_line"],
+                  end_line=item["end_line"], quote=item["quote"], rule=item["rule"])
+
+
 # -- which texts of a model are read ----------------------------------------------------------------------
 README = "README.md"
 LINEAGE_FILES = frozenset({"config.json", "adapter_config.json"})
 
 
 def clauses_for_model(repo: FetchedRepo, card: CardInfo, card_file: str, licenses: tuple[LicenseHit, ...],
-                      is_terms_file: Callable[[str], bool]) -> tuple[Clause, ...]:
+                      is_terms_file: Callable[[str], bool], memo: ClauseMemo | None = None) -> tuple[Clause, ...]:
     """Clauses from every text that carries the model's terms, each tied to the license it belongs to.
 
     Read: files with an identified license and terms files (LICENSE*, USE_POLICY*, ...) even when
@@ -309,7 +429,7 @@ def clauses_for_model(repo: FetchedRepo, card: CardInfo, card_file: str, license
     declared license whose text the repo does not let us read, the license's reference text, cited as
     ``license:<key>``.
     """
-    run = engine()
+    run = memo or ClauseMemo()
     found: list[Clause] = []
     keys_with_text: set[str] = set()
     seen: set[tuple[str, str]] = set()

@@ -24,6 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import re2
+
 from scanner.cachefiles import write_atomic
 from scanner.models import CardInfo, FetchedRepo, LicenseHit
 from scanner.resources import load_yaml
@@ -266,13 +268,18 @@ class IdentifySettings:
     max_section_chars: int
     max_missing_words: int
     max_extra_words: int
+    license_words: Any  # compiled RE2: a cheap test before card prose goes to ScanCode
 
     @classmethod
     def load(cls) -> IdentifySettings:
         data = load_yaml("rules", "identify.yml")
         return cls(float(data["min_score"]), float(data["min_coverage"]), frozenset(data["generic_keys"]),
                    tuple(data["terms_files"]), tuple(data["skip_files"]), float(data["deadline_seconds"]),
-                   int(data["max_section_chars"]), int(data["max_missing_words"]), int(data["max_extra_words"]))
+                   int(data["max_section_chars"]), int(data["max_missing_words"]), int(data["max_extra_words"]),
+                   re2.compile(str(data["license_words"])))
+
+    def may_name_a_license(self, text: str) -> bool:
+        return self.license_words.search(text) is not None
 
     def is_terms_file(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name.upper(), pattern.upper()) for pattern in self.terms_files)
@@ -500,7 +507,10 @@ def identify(repo: FetchedRepo, card: CardInfo, card_file: str, detector: Detect
     if not settled and card_file == README and card.body.strip():
         sections = license_sections(card.body) if hits else [(0, card.body)]
         for offset, section in sections:
-            # A license is a few pages: past that a card section is prose or padding, read only in part.
+            # Prose with no license-bearing word cannot name a license: ScanCode's index (1.4 GiB) is not
+            # loaded for it. A license is a few pages: past that a section is prose or padding, read in part.
+            if not detector.settings.may_name_a_license(section):
+                continue
             found = detector.detect(section[: detector.settings.max_section_chars]).matches
             hits.extend(_hits(found, "card", README, card.body_start_line - 1 + offset))
     return Identification(tuple(hits), declarations, tuple(unidentified))

@@ -131,3 +131,50 @@ def test_clauses_command_json_and_exit_codes(tmp_path: Path) -> None:
     missing = CliRunner().invoke(cli, ["clauses", str(license_file), str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "not read" in missing.stdout and "non-commercial" in missing.stdout
     assert not re.search(r"\x1b", missing.stdout)
+
+
+# -- remembered clauses ------------------------------------------------------------------------------------
+def test_clauses_are_remembered_per_text_and_on_disk(tmp_path: Path) -> None:
+    from scanner.clauses import ClauseMemo
+
+    text = TRUTHS["fixtures/licenses/llama3.1-community-license.txt"].path.read_text(encoding="utf-8")
+    first = ClauseMemo(cache_dir=tmp_path)
+    fresh = first.extract(text, "LICENSE")
+    again = first.extract(text, "other/LICENSE")
+    assert first.stats == {"memory": 1, "disk": 0, "extracted": 1}
+    assert [c.file for c in again] == ["other/LICENSE"] * len(again)
+    assert [(c.kind, c.value, c.start_line, c.quote) for c in again] == \
+        [(c.kind, c.value, c.start_line, c.quote) for c in fresh]
+    second = ClauseMemo(cache_dir=tmp_path)
+    assert second.extract(text, "LICENSE") == fresh and second.stats["disk"] == 1
+
+
+@pytest.mark.parametrize("tamper", ['[{"kind": "non-commercial"}]', "not json", '[{"kind": "naming", "value": {}, '
+                                    '"start_line": 1, "end_line": 1, "quote": "not in the text", "rule": null}]'])
+def test_a_tampered_clause_entry_is_recomputed(tmp_path: Path, tamper: str) -> None:
+    from scanner.clauses import ClauseMemo
+
+    text = TRUTHS["fixtures/licenses/llama3.1-community-license.txt"].path.read_text(encoding="utf-8")
+    truth = ClauseMemo(cache_dir=tmp_path).extract(text, "LICENSE")
+    for entry in (tmp_path / "clauses").rglob("*.json"):
+        entry.write_text(tamper)
+    memo = ClauseMemo(cache_dir=tmp_path)
+    assert memo.extract(text, "LICENSE") == truth and memo.stats["extracted"] == 1
+
+
+def test_a_known_text_audited_again_compiles_no_rules(tmp_path: Path) -> None:
+    """With warm caches the engine (RE2 compilation, most of an audit's time) is never built."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MODELCLEAR_CACHE": str(tmp_path)}
+    code = ("import sys; from scanner.cli import cli; from scanner import clauses; "
+            "sys.argv = ['modelclear', 'audit', '--mirror', 'examples/mirror', '--format', 'json', '-o', "
+            f"{str(tmp_path / 'out.json')!r}, 'bartowski/Meta-Llama-3.1-8B-Instruct-GGUF']\n"
+            "try:\n    cli(standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+            "print(clauses.engine.cache_info().currsize)")
+    root = Path(__file__).parent.parent
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root,
+                           timeout=300).stdout.split()[-1] for _ in range(2)]
+    assert runs == ["1", "0"]

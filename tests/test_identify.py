@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -233,3 +234,17 @@ def test_spdx_expression_in_the_license_field(value: str, key: str | None, spdx:
     (declaration,) = resolve_declared(card)
     assert (declaration.key, declaration.spdx) == (key, spdx)
     assert declaration.via == ("spdx-expression" if key else "unmapped")
+
+
+def test_card_prose_without_license_words_never_loads_scancode(tmp_path: Path) -> None:
+    """A card whose body is "# m1" cannot name a license: the 1.4 GiB index is not loaded for it."""
+    repo = tmp_path / "m1"
+    repo.mkdir()
+    (repo / "README.md").write_text("---\nlicense: unknown\n---\n# m1\n\nA small model.\n", encoding="utf-8")
+    code = ("import sys; from scanner.cli import cli\n"
+            f"sys.argv = ['modelclear', 'audit', '--no-cache', '--format', 'json', '-o', {str(tmp_path / 'o.json')!r}, "
+            f"{str(repo)!r}]\ntry:\n    cli(standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+            "print('licensedcode' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "MODELCLEAR_CACHE": str(tmp_path / "cache")}).stdout
+    assert out.split()[-1] == "False"

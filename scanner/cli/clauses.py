@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from scanner.audit import TextAudit, audit_text
+from scanner.clauses import ClauseMemo
 from scanner.cli.common import (
     EXIT_PASS,
     EXIT_USAGE,
@@ -38,6 +39,7 @@ def clauses_command(ctx: click.Context, /, files: tuple[Path, ...], output_forma
     def run() -> int:
         limit = FileSelection.load(max_file_size).max_file_bytes
         detector = Detector(cache_dir=None if no_cache else cache_root())
+        memo = ClauseMemo(cache_dir=None if no_cache else cache_root())
         audits: list[TextAudit] = []
         for path in files:
             try:
@@ -47,7 +49,7 @@ def clauses_command(ctx: click.Context, /, files: tuple[Path, ...], output_forma
             except OSError as exc:
                 audits.append(TextAudit(str(path), (), (), problem=str(exc.strerror or exc)))
                 continue
-            audits.append(audit_text(str(path), text, detector))
+            audits.append(audit_text(str(path), text, detector, memo))
         render = clauses_report.render_json if output_format == "json" else clauses_report.render_text
         emit(render(audits), output, f"{output_format} report")
         return EXIT_USAGE if any(a.problem for a in audits) else EXIT_PASS

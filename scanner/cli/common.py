@@ -18,6 +18,7 @@ from huggingface_hub.utils import logging as hf_logging
 
 from scanner import __version__
 from scanner.audit import AuditOptions
+from scanner.clauses import ClauseMemo
 from scanner.errors import ModelclearError, UsageError
 from scanner.hubid import normalize_hub_id
 from scanner.identify import Detector
@@ -123,8 +124,9 @@ def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, context: t
         hub_source = HubSource(settings, selection)
     detector = Detector(cache_dir=None if no_cache else cache_root())
     progress = progress_printer() if sys.stderr.isatty() else None
+    memo = ClauseMemo(cache_dir=None if no_cache else cache_root())
     options = AuditOptions(policy=policy, fail_on=FAIL_ON[fail_on], jobs=jobs, detector=detector, depth=depth,
-                           max_nodes=max_nodes, waivers=waivers, progress=progress)
+                           max_nodes=max_nodes, waivers=waivers, progress=progress, clause_memo=memo)
     return Prepared(refs, _Dispatch(hub_source, LocalDirSource(selection), local_refs), options,
                     hub_source.describe())
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from scanner.audit import TextAudit
-from scanner.clauses import engine
+from scanner.clauses import kind_infos
 from scanner.report.common import NOT_LEGAL_ADVICE, tool_info
 from scanner.report.json_report import clause_json, license_json
 from scanner.text import inert, inert_lines
@@ -30,7 +30,7 @@ def render_json(audits: Sequence[TextAudit]) -> str:
 
 
 def render_text(audits: Sequence[TextAudit]) -> str:
-    kinds = engine().kinds
+    kinds = kind_infos()
     lines: list[str] = []
     for audit in audits:
         lines.append(f"{audit.file}")
