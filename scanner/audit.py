@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -11,9 +12,17 @@ from datetime import date, datetime, timezone
 import networkx as nx
 
 from scanner.card import card_from_metadata, parse_card
-from scanner.clauses import ClauseMemo, attach_license, clause_identity, clauses_for_model, kind_infos
+from scanner.clauses import LINEAGE_FILES, ClauseMemo, attach_license, clause_identity, clauses_for_model, kind_infos
 from scanner.discover import Discovery
-from scanner.identify import Declaration, Detector, Identification, expression_keys, hub_license_map, identify
+from scanner.identify import (
+    Declaration,
+    Detector,
+    Identification,
+    expression_keys,
+    hub_license_map,
+    identify,
+    license_sections,
+)
 from scanner.lineage import (
     build_graph,
     declared_parents,
@@ -41,6 +50,7 @@ from scanner.models import (
     Role,
     Severity,
     Status,
+    TextDigest,
 )
 from scanner.policy import Policy
 from scanner.scancode_index import license_facts
@@ -62,6 +72,9 @@ class AuditOptions:
     waivers: tuple[Waiver, ...] = ()
     progress: Callable[[int, int], None] | None = None  # (repos examined, repos known so far)
     today: date = field(default_factory=lambda: datetime.now(timezone.utc).date())
+    # node key (lineage.node_key) -> revision: ancestors and datasets fetched at these revisions instead of
+    # their heads (``audit --locked`` audits exactly what a lock pinned).
+    pins: Mapping[str, str] = field(default_factory=dict)
 
 
 def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions,
@@ -101,7 +114,7 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions,
             next_refs: list[RepoRef] = []
             for ref in fresh:
                 report, _ = examined[node_key(ref.kind, ref.id)]
-                wanted = _lineage_refs(report)
+                wanted = _lineage_refs(report, options.pins)
                 if wanted and level >= options.depth:
                     cut_off.append((node_key(ref.kind, ref.id), f"the depth limit of {options.depth} was reached"))
                     continue
@@ -163,11 +176,13 @@ def _with_inherited(graph: nx.DiGraph, inherited: Mapping[str, Mapping[str, tupl
     return replace(report, licenses=report.licenses + extra) if extra else report
 
 
-def _lineage_refs(report: ModelReport) -> list[RepoRef]:
+def _lineage_refs(report: ModelReport, pins: Mapping[str, str]) -> list[RepoRef]:
     if report.kind is RepoKind.DATASET:
         return []
-    refs = [RepoRef(parent.id) for parent in report.parents if parent.id != report.id]
-    refs += [RepoRef(dataset, kind=RepoKind.DATASET) for dataset in report.datasets]
+    refs = [RepoRef(parent.id, revision=pins.get(node_key(RepoKind.MODEL, parent.id)))
+            for parent in report.parents if parent.id != report.id]
+    refs += [RepoRef(dataset, kind=RepoKind.DATASET, revision=pins.get(node_key(RepoKind.DATASET, dataset)))
+             for dataset in report.datasets]
     return refs
 
 
@@ -309,8 +324,33 @@ def examine(repo: FetchedRepo, role: Role, path: tuple[str, ...], policy: Policy
         parents=parents, datasets=card.datasets if repo.ref.kind is RepoKind.MODEL else (),
         files=tuple(f.path for f in repo.files if f.text is not None),
         message="; ".join(p.message for p in repo.problems if p.status is repo.status) or None,
+        texts=license_texts(repo, card, identification.licenses, detector.settings.is_terms_file),
     )
     return report, [finding for finding in findings if finding is not None]
+
+
+def license_texts(repo: FetchedRepo, card: CardInfo, licenses: tuple[LicenseHit, ...],
+                  is_terms_file: Callable[[str], bool]) -> tuple[TextDigest, ...]:
+    """The sha256 of every text read for terms: files with an identified license and terms files (the texts
+    clauses are read from), the card's license sections and its gated prompt. The rest of the card is not a
+    license text: a new benchmark table is not a change of terms (its license metadata is compared as such)."""
+    def digest(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    texts: list[TextDigest] = []
+    with_hits = {hit.file for hit in licenses if hit.source == "file"}
+    for repo_file in repo.files:
+        if repo_file.text is None or repo_file.path == CARD_FILE or repo_file.path in LINEAGE_FILES:
+            continue
+        if repo_file.path in with_hits or is_terms_file(repo_file.path):
+            texts.append(TextDigest(repo_file.path, digest(repo_file.text)))
+    sections = license_sections(card.body) if card.body else []
+    if sections:
+        texts.append(TextDigest(f"{CARD_FILE}#license-sections",
+                                digest("\n".join(section.strip() for _, section in sections))))
+    if card.extra_gated_prompt:
+        texts.append(TextDigest(f"{CARD_FILE}#extra_gated_prompt", digest(card.extra_gated_prompt)))
+    return tuple(sorted(texts, key=lambda t: t.file))
 
 
 def _identity_findings(repo: FetchedRepo, card_file: str, found: Identification, policy: Policy,

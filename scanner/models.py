@@ -212,6 +212,17 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class TextDigest:
+    """A license-bearing text the audit read, by its sha256 (of the UTF-8 text): what a lock pins, so a
+    changed license file is seen even when the license key and the clauses read from it stay the same.
+    ``file`` is a repo path, or ``README.md#license-sections`` / ``README.md#extra_gated_prompt`` for the
+    parts of the card that carry terms."""
+
+    file: str
+    sha256: str
+
+
+@dataclass(frozen=True)
 class ModelReport:
     """One node of the audit as the contract's ``models[]`` entry describes it."""
 
@@ -228,6 +239,7 @@ class ModelReport:
     datasets: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
     message: str | None = None
+    texts: tuple[TextDigest, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -71,10 +71,11 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
     return sizes[id(root)]
 
 
-def compose_documents(text: str) -> list[yaml.Node]:
-    """The composed documents of a YAML text, within the bounds; else YamlLimitError (a yaml.YAMLError)."""
-    if len(text) > MAX_YAML_CHARS:
-        raise YamlLimitError(f"{len(text)} characters exceed the limit of {MAX_YAML_CHARS}")
+def compose_documents(text: str, max_chars: int = MAX_YAML_CHARS) -> list[yaml.Node]:
+    """The composed documents of a YAML text, within the bounds; else YamlLimitError (a yaml.YAMLError).
+    ``max_chars`` is raised only for files modelclear writes itself and may grow (a lock file)."""
+    if len(text) > max_chars:
+        raise YamlLimitError(f"{len(text)} characters exceed the limit of {max_chars}")
     limit = MAX_EXPANDED_NODES + len(text)  # a text without aliases has fewer nodes than characters
     loader = TextDates(text)
     documents: list[yaml.Node] = []
@@ -93,10 +94,10 @@ def compose_documents(text: str) -> list[yaml.Node]:
     return documents
 
 
-def safe_load(text: str) -> tuple[Any, yaml.Node | None]:
+def safe_load(text: str, max_chars: int = MAX_YAML_CHARS) -> tuple[Any, yaml.Node | None]:
     """(data, composed node) of a single-document YAML text, within the bounds: the one way user or repo
     YAML becomes Python values. Raises yaml.YAMLError (YamlLimitError over a bound)."""
-    documents = compose_documents(text)
+    documents = compose_documents(text, max_chars)
     if len(documents) > 1:
         raise YamlLimitError("expected a single YAML document, found several")
     if not documents:
@@ -108,11 +109,11 @@ def safe_load(text: str) -> tuple[Any, yaml.Node | None]:
         loader.dispose()
 
 
-def read_yaml_file(path: Path) -> str:
+def read_yaml_file(path: Path, max_chars: int = MAX_YAML_CHARS) -> str:
     """A user's or repo's YAML file as text, read within the size bound; a UsageError names the file and
     why it was not read, never what it holds."""
     try:
-        return read_bounded(path, MAX_YAML_CHARS).decode("utf-8")
+        return read_bounded(path, max_chars).decode("utf-8")
     except UnicodeDecodeError:
         raise UsageError(f"{path}: cannot be read: not UTF-8 text") from None
     except OSError as exc:
@@ -142,12 +143,12 @@ def _jsonschema() -> Any:
     return jsonschema
 
 
-def load_validated(text: str, origin: str, schema_name: str) -> tuple[Any, Any]:
+def load_validated(text: str, origin: str, schema_name: str, max_chars: int = MAX_YAML_CHARS) -> tuple[Any, Any]:
     """(data, composed node) of a YAML text that satisfies the named schema; else a UsageError."""
     jsonschema = _jsonschema()
 
     try:
-        data, node = safe_load(text)
+        data, node = safe_load(text, max_chars)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

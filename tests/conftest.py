@@ -66,7 +66,7 @@ def run_cli(hub: FixtureHub, cache_dir: Path, monkeypatch: pytest.MonkeyPatch): 
         runner = CliRunner()
         full_env = {"HF_ENDPOINT": hub.url, **(env or {})}
         argv = list(args)
-        if argv and argv[0] == "audit" and "--cache-dir" not in argv:
+        if argv and argv[0] in ("audit", "lock", "diff") and "--cache-dir" not in argv:
             argv[1:1] = ["--cache-dir", str(cache_dir)]
         result = runner.invoke(cli, argv, env=full_env, catch_exceptions=False)
         return CliResult(result.exit_code, result.stdout, result.stderr)

@@ -19,6 +19,15 @@ value}} merged over one sibling), ``extra_siblings`` (raw entries appended to th
 string served verbatim as the API's body) and ``file_headers`` (headers added to every file answer).
 Faults and any of these keys can also be set at run time through ``FixtureHub.faults`` and
 ``FixtureHub.overrides`` ({repo_id: {key: value}}).
+
+Revisions (a repo's history, e.g. 01-ai/Yi-34B moving from the Yi license to Apache-2.0): ``revisions``
+maps a revision name (a tag or branch) to ``{sha, folder}`` and any other keys above for that revision
+alone (``extra_files``, ``base_models``, ...); ``folder`` is a sub-folder of the repo holding that
+revision's files (``.`` is the repo folder itself, whose files are what ``main`` serves). ``main`` names
+the revision ``main`` points at (default: the repo folder at ``sha``), so a test can move ``main`` at run
+time with ``overrides[repo] = {"main": NAME}``. /api/models/{repo}/revision/{rev} and
+/{repo}/resolve/{rev}/{file} answer for ``main``, each name and each commit sha; anything else is
+RevisionNotFound. Repos without ``revisions`` serve ``main`` and their ``sha`` as before.
 """
 
 from __future__ import annotations
@@ -124,6 +133,30 @@ class FixtureHub:
             meta["sha"] = digest.hexdigest()
         return folder, meta
 
+    def at_revision(self, kind: str, repo_id: str, revision: str | None
+                    ) -> tuple[Path, dict[str, Any]] | str | None:
+        """(folder, meta) of the repo at ``revision`` (None or ``main``: what main points at); the error code
+        ("RepoNotFound", "RevisionNotFound") when there is none; None for a repo whose fault must answer."""
+        found = self.repo(kind, repo_id)
+        if found is None:
+            return "RepoNotFound"
+        folder, meta = found
+        revisions: dict[str, Any] = dict(meta.get("revisions") or {})
+        wanted = revision or "main"
+        if wanted == "main" and meta.get("main"):
+            wanted = str(meta["main"])
+        if wanted in ("main", meta["sha"]) and wanted not in revisions:
+            return folder, meta
+        for name, entry in revisions.items():
+            if wanted in (str(name), str(entry["sha"])):
+                sub = (folder / str(entry.get("folder", "."))).resolve()
+                if not sub.is_dir() or not sub.is_relative_to(folder.resolve()):
+                    raise ValueError(f"{repo_id}: revision {name} has no folder {entry.get('folder')!r}")
+                merged = {k: v for k, v in meta.items() if k not in ("revisions", "main")}
+                merged.update({k: v for k, v in entry.items() if k != "folder"})
+                return sub, merged
+        return "RevisionNotFound"
+
 
 class _Handler(BaseHTTPRequestHandler):
     fixture: FixtureHub
@@ -164,11 +197,12 @@ class _Handler(BaseHTTPRequestHandler):
         found = self.fixture.repo(kind, repo_id)
         if found is None:
             return self._error(404, "RepoNotFound")
-        folder, meta = found
-        if self._fault(repo_id, meta, "api"):
+        if self._fault(repo_id, found[1], "api"):
             return
-        if revision and revision not in ("main", meta["sha"]):
-            return self._error(404, "RevisionNotFound")
+        at = self.fixture.at_revision(kind, repo_id, revision or None)
+        if isinstance(at, str) or at is None:
+            return self._error(404, at or "RevisionNotFound")
+        folder, meta = at
         if "api_raw" in meta:
             return self._send(200, str(meta["api_raw"]).encode("utf-8"), {"Content-Type": "application/json"})
         self._send_json(200, self._info(repo_id, folder, meta))
@@ -207,11 +241,12 @@ class _Handler(BaseHTTPRequestHandler):
         found = self.fixture.repo(kind, repo_id)
         if found is None:
             return self._error(404, "RepoNotFound")
-        folder, meta = found
-        if self._fault(repo_id, meta, "files"):
+        if self._fault(repo_id, found[1], "files"):
             return
-        if revision not in ("main", meta["sha"]):
-            return self._error(404, "RevisionNotFound")
+        at = self.fixture.at_revision(kind, repo_id, revision)
+        if isinstance(at, str) or at is None:
+            return self._error(404, at or "RevisionNotFound")
+        folder, meta = at
         gated = meta.get("gated")
         if gated:
             auth = self.headers.get("Authorization") or ""

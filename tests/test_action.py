@@ -140,5 +140,5 @@ def test_action_yml_shape() -> None:
     action: dict[str, Any] = yaml.safe_load((REPO_ROOT / "action.yml").read_text(encoding="utf-8"))
     assert action["runs"]["using"] == "composite"
     assert set(action["inputs"]) == {"path", "models", "policy", "context", "waivers", "fail-on", "token",
-                                     "sarif-file", "summary"}
+                                     "sarif-file", "summary", "lock"}
     assert set(action["outputs"]) == {"verdict", "findings-count", "sarif-file"}

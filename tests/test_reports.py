@@ -74,7 +74,7 @@ def test_sarif_is_valid_and_github_ready(reports: dict[str, str]) -> None:
     jsonschema.validate(sarif, schema)
     run = sarif["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert len(rules) == 17 and all(float(r["properties"]["security-severity"]) > 0 for r in rules)
+    assert len(rules) == 19 and all(float(r["properties"]["security-severity"]) > 0 for r in rules)
     assert all(r["help"]["text"] and r["fullDescription"]["text"] for r in rules)
     results = run["results"]
     assert results and all(r["partialFingerprints"]["modelclear/v1"] for r in results)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -58,15 +59,19 @@ def _apply_manifest(discovery: Discovery, shared: dict[str, Any], ctx: click.Con
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error", show_default=True,
               help="Exit 3 when an unwaived finding reaches this severity.")
+@click.option("--locked", "locked_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Audit exactly the revisions a lock file pins (targets and lineage), and compare with it.")
 @source_options
 @click.pass_context
 def audit(ctx: click.Context, /, targets: tuple[str, ...], discover_path: Path | None,
-          output_formats: tuple[str, ...], output: Path | None, **shared: Any) -> None:
+          output_formats: tuple[str, ...], output: Path | None, locked_file: Path | None, **shared: Any) -> None:
     """Audit models: Hub ids (org/name or org/name@revision), local model directories, or --discover PATH."""
     def run() -> int:
         formats = list(dict.fromkeys(output_formats)) or ["text"]
         if len(formats) > 1 and output is None:
             raise UsageError("several --format values need -o BASE (files BASE.<format> are written)")
+        if locked_file is not None:
+            return _audit_locked(locked_file, targets, discover_path, formats, output, shared, ctx)
         if not targets and discover_path is None:
             raise UsageError("name the models to audit, or --discover PATH")
         discovery = discover(discover_path) if discover_path else None
@@ -88,6 +93,30 @@ def audit(ctx: click.Context, /, targets: tuple[str, ...], discover_path: Path |
         return EXIT_VIOLATIONS if result.verdict == "fail" else EXIT_PASS
 
     ctx.exit(guarded(run, ctx.obj["verbose"]))
+
+
+def _audit_locked(locked_file: Path, targets: tuple[str, ...], discover_path: Path | None, formats: list[str],
+                  output: Path | None, shared: dict[str, Any], ctx: click.Context) -> int:
+    """`audit --locked FILE`: every repo of the lock at its locked commit, so CI audits the same bytes each
+    run; what the lock recorded is compared as `lock --check` does (at the same commits, a difference means
+    a mirror serves other bytes or this modelclear reads them differently)."""
+    from scanner.cli.lock import lock_policy_default, policy_note, write_reports
+    from scanner.lock import pinned_refs, read_lock, with_lock_findings
+
+    if targets or discover_path is not None:
+        raise UsageError("--locked audits the models of the lock file; name no targets and no --discover")
+    if shared.get("revision"):
+        raise UsageError("--locked audits the revisions the lock pins; --revision does not apply")
+    lock = read_lock(locked_file)
+    lock_policy_default(lock, shared, ctx)
+    prepared = prepare((), **shared)
+    refs, pins = pinned_refs(lock)
+    options = replace(prepared.options, pins=pins, waivers=())
+    result = run_audit(refs, prepared.source, options)
+    result = with_lock_findings(result, lock, options.policy, prepared.options.waivers, options.today)
+    policy_note(lock, result)
+    write_reports(result, formats, output, prepared.description)
+    return EXIT_VIOLATIONS if result.verdict == "fail" else EXIT_PASS
 
 
 @cli.command()

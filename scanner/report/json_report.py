@@ -52,6 +52,7 @@ def _model(model: ModelReport) -> dict[str, Any]:
         "clauses": [clause_json(clause) for clause in model.clauses],
         "parents": [{"id": parent.id, "relation": parent.relation.value} for parent in model.parents],
         "datasets": list(model.datasets),
+        "texts": [{"file": text.file, "sha256": text.sha256} for text in model.texts],
     }
 
 
