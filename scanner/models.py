@@ -135,6 +135,7 @@ class CardInfo:
     base_model_relation: str | None = None
     datasets: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    quantized_by: str | None = None
     extra_gated_prompt: str | None = None
     body: str = ""
     body_start_line: int = 1
