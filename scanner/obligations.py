@@ -244,7 +244,7 @@ def _answer(target: ModelReport, result: AuditResult, lineage: _Lineage, policy:
                              value=clause.value or None, license=clause.license,
                              evidence=Evidence(clause.file, clause.start_line, clause.quote), check=check,
                              obligation=obligation.id if obligation else None,
-                             waived=bool(finding and finding.waived), waiver=finding.waiver if finding else None)
+                             waived=bool(matched and matched.waived), waiver=matched.waiver if matched else None)
             blocking = clause.kind == "non-commercial" or (check is not None and check.outcome == "crossed")
             if blocking and not item.waived:
                 blockers.append((Answer.NOT_ALLOWED, item))
