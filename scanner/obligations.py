@@ -250,10 +250,9 @@ def _answer(target: ModelReport, result: AuditResult, lineage: _Lineage, policy:
                 blockers.append((Answer.NOT_ALLOWED, item))
             else:
                 conditions.append(item)
-        for item in _unread(report, path, result.findings):
-            # Only where no finding already says it (a policy may turn those rules off; the facts remain).
-            if not any(c.kind == item.kind and c.model == item.model for _, c in blockers):
-                blockers.append((Answer.UNKNOWN, item))
+        # Only where no finding already says it (a policy may turn those rules off; the facts remain).
+        if not any(c.model == model_id for a, c in blockers if a is Answer.UNKNOWN):
+            blockers.extend((Answer.UNKNOWN, item) for item in _unread(report, path, result.findings))
     answer = min((a for a, _ in blockers), key=_ORDER.__getitem__, default=None)
     if answer is None:
         answer = Answer.CONDITIONAL if conditions else Answer.ALLOWED
@@ -271,7 +270,7 @@ def _unread(report: ModelReport, path: tuple[str, ...], findings: tuple[Finding,
         reasons.append(Condition(kind="unverifiable", model=report.id, path=path,
                                  text=f"{report.id} could not be read ({report.status.value}); its terms "
                                       "are not verified"))
-    if not any(h.source != "inherited" for h in report.licenses) and ("license-unknown", report.id) not in waived:
+    elif not any(h.source != "inherited" for h in report.licenses) and ("license-unknown", report.id) not in waived:
         reasons.append(Condition(kind="license-unknown", model=report.id, path=path,
                                  text=f"{report.id} has no identified license"))
     return reasons
