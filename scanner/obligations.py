@@ -7,11 +7,11 @@ Computed here, once, from the finished AuditResult and the policy that produced 
 value and its license: the "Built with Llama" display of llama-3.1-license-2024 is one duty whether the
 quantization's LICENSE, its base's LICENSE or the license's reference text says it. Each duty lists every
 model whose terms carry it and, for each target, the chain of parents from the target to each of those
-models. It quotes the copy nearest to the first target that reaches it (the target's own file before an
-ancestor's, a repo file before a reference text). Its severity is the worst unwaived per-path finding it
-merges: findings stay per path in JSON and SARIF, where tools need a location each; the human reports print
-the duty once. Facts of a license that ask nothing of the user (``governing-law``, ``patent-grant``,
-``patent-termination``) stay in ``models[].clauses`` and are not duties. A duty that binds only through
+models. It quotes a real file of the carrier nearest to the first target that reaches it (the target's
+own file before an ancestor's); a license's reference text or the gated prompt only when no carrier has the
+file. Its severity is the worst unwaived per-path finding it merges: findings stay per path in JSON and
+SARIF, where tools need a location each; the human reports print the duty once. Facts of a license that
+ask nothing of the user (``governing-law``, ``patent-grant``, ``patent-termination``) stay in ``models[].clauses`` and are not duties. A duty that binds only through
 training data is not the model's duty: a dataset's terms are a ``dataset-license`` condition of the model.
 
 **The answer**, per target, over the target and every model it derives from (bases, adapters' bases,
@@ -173,7 +173,8 @@ def _obligations(result: AuditResult, lineage: _Lineage, policy: Policy) -> tupl
                     merged[key].append(index)
     obligations = []
     for number, key in enumerate(order, start=1):
-        model_id, clause = first[key]
+        # The quote: a real file of the nearest carrier, before any reference text or gated prompt.
+        model_id, clause = next(((m, c) for m, c in carriers[key].items() if not _cited_elsewhere(c)), first[key])
         rule = kinds[clause.kind].finding if clause.kind in kinds else None
         indices = tuple(merged.get(key, ()))
         live = [result.findings[i].severity for i in indices if not result.findings[i].waived]
@@ -192,9 +193,14 @@ def _obligations(result: AuditResult, lineage: _Lineage, policy: Policy) -> tupl
 _REMEDIATION = {"notice": "Ship the license text and its notices with every copy of the model or a derived work."}
 
 
+def _cited_elsewhere(clause: Clause) -> bool:
+    """Read from a license's reference text or the card's gated prompt, not from a file of the repo."""
+    return clause.file.startswith("license:") or "#" in clause.file
+
+
 def _file_copies_first(clauses: Iterable[Clause]) -> list[Clause]:
     """A repo's own files before the gated prompt and reference texts, so evidence quotes a real file."""
-    return sorted(clauses, key=lambda c: (c.file.startswith("license:") or "#" in c.file))
+    return sorted(clauses, key=_cited_elsewhere)
 
 
 def describe(clause: Clause) -> str:
