@@ -11,8 +11,9 @@ models. It quotes a real file of the carrier nearest to the first target that re
 own file before an ancestor's); a license's reference text or the gated prompt only when no carrier has the
 file. Its severity is the worst unwaived per-path finding it merges: findings stay per path in JSON and
 SARIF, where tools need a location each; the human reports print the duty once. Facts of a license that
-ask nothing of the user (``governing-law``, ``patent-grant``, ``patent-termination``) stay in ``models[].clauses`` and are not duties. A duty that binds only through
-training data is not the model's duty: a dataset's terms are a ``dataset-license`` condition of the model.
+ask nothing of the user (``governing-law``, ``patent-grant``, ``patent-termination``) stay in
+``models[].clauses`` and are not duties. A duty that binds only through training data is not the model's
+duty: a dataset's terms are a ``dataset-license`` condition of the model.
 
 **The answer**, per target, over the target and every model it derives from (bases, adapters' bases,
 merge parents, quantization sources), in this order of precedence (the first that holds decides):
