@@ -97,6 +97,8 @@ def condition_text(condition: Condition) -> str:
         text += f" (waived: {condition.waiver.reason}, {condition.waiver.approver})"
     elif condition.waived:
         text += " (waived)"
+    elif condition.waiver is not None:  # a waiver that no longer applies says why
+        text += f" (waiver {condition.waiver.status}: expires {condition.waiver.expires})"
     origin = condition.license or condition.model
     if condition.obligation:
         origin += f"; {condition.obligation}"

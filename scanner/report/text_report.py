@@ -110,6 +110,13 @@ def _obligation_lines(result: AuditResult) -> list[str]:
                 lines.extend(_wrap("binds " + inert(path_text(path)), "          ", "              "))
         lines.extend(_wrap(f"{inert(duty.model)} {inert(evidence_text(duty.evidence))}: "
                            f'"{inert(" ".join((duty.evidence.quote or "").split()))}"', "          ", "          "))
+        for index in duty.findings:  # what the legal team decided about it, per path
+            finding = result.findings[index]
+            if finding.waiver is not None:
+                state = "waived" if finding.waived else f"waiver {finding.waiver.status}"
+                lines.extend(_wrap(f"{inert(state)}: expires {inert(finding.waiver.expires)} "
+                                   f"({inert(finding.waiver.reason)}) via {inert(path_text(finding.path))}",
+                                   "          ", "              "))
         if duty.remediation:
             lines.extend(_wrap(f"fix: {inert(duty.remediation)}", "          ", "               "))
     lines.append("")
