@@ -52,6 +52,7 @@ from scanner.models import (
     Status,
     TextDigest,
 )
+from scanner.obligations import clear
 from scanner.policy import Policy
 from scanner.scancode_index import license_facts
 from scanner.sources import Source
@@ -133,7 +134,7 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions,
         findings += _discovery_findings(discovery, options.policy)
     revisions = {report.id: report.revision for report in reports}
     findings, waiver_records = apply_waivers(findings, revisions, options.waivers, options.today)
-    return AuditResult(
+    return clear(AuditResult(
         models=tuple(reports), findings=tuple(findings), policy=options.policy.ref,
         context=dict(options.policy.context),
         fail_on=options.fail_on, generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -141,7 +142,7 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions,
                     for a, b, data in graph.edges(data=True)),
         waivers=tuple(waiver_records),
         references=discovery.references if discovery is not None else (),
-    )
+    ), options.policy)
 
 
 def _discovery_findings(discovery: Discovery, policy: Policy) -> list[Finding]:

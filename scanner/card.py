@@ -181,6 +181,7 @@ def _card_from_mapping(
         base_model_relation=relation.lower() if relation else None,
         datasets=reader.hub_ids("datasets"),
         tags=reader.strings("tags"),
+        quantized_by=reader.string("quantized_by"),
         extra_gated_prompt=reader.string("extra_gated_prompt"),
         body=body,
         body_start_line=body_start_line,

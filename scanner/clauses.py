@@ -80,9 +80,12 @@ class KindInfo:
         fields["metric"] = str(fields["metric"]).replace("_", " ")
         fields["period"] = fields["period"] or "yearly or monthly"
         try:
-            return self.message.format(**fields)
+            text = self.message.format(**fields)
         except (KeyError, ValueError, IndexError):
             return self.message
+        # A value the text does not give (an attribution with no quoted words, a threshold without a
+        # currency) leaves a dangling ": " or a double space: the sentence must still read as one.
+        return " ".join(text.split()).rstrip(" :")
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,19 @@ from scanner.hubid import normalize_hub_id
 from scanner.models import CardInfo, FetchedRepo, LicenseHit, ModelReport, Parent, Relation, RepoKind
 
 QUANTIZED_SUFFIXES = (".gguf", ".ggml", ".exl2", ".awq", ".gptq")
+# Card tags that say the weights are a quantization (the Hub tags GGUF repos ``gguf``; quantizers add the
+# format or ``quantized``). Lower-case, compared with the card's tags lower-cased.
+QUANTIZED_TAGS = frozenset({"gguf", "ggml", "quantized", "gptq", "awq", "exl2", "mlx-4bit", "4-bit", "8-bit",
+                            "bitsandbytes", "fp8", "int4", "int8"})
 
 
 def declared_parents(card: CardInfo, fetched: FetchedRepo) -> tuple[Parent, ...]:
     """Parents from the card's base_model, the Hub's baseModels and adapter_config.json, one entry per id.
 
     The relation is the card's explicit base_model_relation, else the Hub's, else inferred the way the Hub
-    infers it (adapter config -> adapter, quantized weight files -> quantized, several bases -> merge), else
-    unknown: a relation is never invented without evidence.
+    infers it (adapter config -> adapter, quantized weight files, quantization tags or the card's
+    ``quantized_by`` -> quantized, several bases -> merge), else unknown: a relation is never invented
+    without evidence.
     """
     api_relation = {parent.id: parent.relation for parent in fetched.api_parents}
     explicit = Relation(card.base_model_relation) if card.base_model_relation else None
@@ -58,6 +63,10 @@ def _infer_relation(card: CardInfo, fetched: FetchedRepo, adapter_base: str | No
     if adapter_base is not None or "adapter_config.json" in names:
         return Relation.ADAPTER
     if any(name.lower().endswith(QUANTIZED_SUFFIXES) for name in names):
+        return Relation.QUANTIZED
+    # A mirror or checkout holds no weights, so the file listing may not show them: the card still says so
+    # with its tags (``gguf``, ``quantized``) or ``quantized_by`` (who made the quantization).
+    if QUANTIZED_TAGS & {tag.lower() for tag in card.tags} or card.quantized_by:
         return Relation.QUANTIZED
     if len(card.base_models) > 1:
         return Relation.MERGE

@@ -135,6 +135,7 @@ class CardInfo:
     base_model_relation: str | None = None
     datasets: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    quantized_by: str | None = None
     extra_gated_prompt: str | None = None
     body: str = ""
     body_start_line: int = 1
@@ -285,6 +286,85 @@ class PolicyRef:
 
 
 @dataclass(frozen=True)
+class ThresholdCheck:
+    """The user's number (``--context``) against a threshold clause's limit."""
+
+    key: str | None  # the context key compared (mau, dau, revenue); None when none compares
+    given: float | None  # the user's number; None when --context did not give it
+    limit: float | None
+    outcome: str  # crossed | within | missing
+    note: str  # "your mau 800,000,000 crosses the limit of 700,000,000", "give --context mau=N to check it"
+
+
+class Answer(str, Enum):
+    """May the target be used commercially? (``models[].commercial_use.answer``)"""
+
+    ALLOWED = "allowed"
+    CONDITIONAL = "conditional"
+    NOT_ALLOWED = "not-allowed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One item of a target's answer: a condition to meet, or a reason it is not allowed or unknown.
+
+    ``kind`` is a clause kind (attribution, user-threshold, ...) or a policy or lineage reason
+    (license-review, license-denied, license-unknown, unverifiable, lineage-unresolved, dataset-license).
+    ``obligation`` is the id of the merged duty in ``AuditResult.obligations`` when it is a clause."""
+
+    kind: str
+    text: str
+    model: str
+    path: tuple[str, ...]
+    value: Mapping[str, Any] | None = None
+    license: str | None = None
+    evidence: Evidence = Evidence()
+    check: ThresholdCheck | None = None
+    obligation: str | None = None
+    waived: bool = False
+    waiver: WaiverNote | None = None
+
+
+@dataclass(frozen=True)
+class CommercialUse:
+    """The answer for one target, with the conditions as a checklist and what decided a harder answer."""
+
+    model: str
+    answer: Answer
+    summary: str
+    conditions: tuple[Condition, ...] = ()
+    blockers: tuple[Condition, ...] = ()  # why not-allowed or unknown (empty otherwise)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a duty reaches one target: every model carrying it, each by the chain of parents from the target."""
+
+    target: str
+    paths: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One distinct duty (clause kind, value, license) across every audited lineage, stated once."""
+
+    id: str
+    kind: str
+    text: str
+    value: Mapping[str, Any] | None
+    license: str | None
+    model: str  # the repo whose text is quoted as evidence
+    evidence: Evidence
+    models: tuple[str, ...]  # every repo whose terms carry it
+    reach: tuple[Reach, ...]
+    severity: Severity | None = None  # the worst unwaived finding it merges; None when none is raised
+    rule: str | None = None  # the finding rule of its kind
+    remediation: str = ""
+    findings: tuple[int, ...] = ()  # indices into AuditResult.findings of the per-path findings it merges
+
+
+@dataclass(frozen=True)
 class AuditResult:
     models: tuple[ModelReport, ...]
     findings: tuple[Finding, ...]
@@ -295,6 +375,11 @@ class AuditResult:
     edges: tuple[Edge, ...] = ()
     waivers: tuple[WaiverRecord, ...] = ()
     references: tuple[CodeReference, ...] = ()
+    commercial_use: tuple[CommercialUse, ...] = ()  # one per target (scanner.obligations)
+    obligations: tuple[Obligation, ...] = ()
+
+    def answer_for(self, model_id: str) -> CommercialUse | None:
+        return next((answer for answer in self.commercial_use if answer.model == model_id), None)
 
     @property
     def verdict(self) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from scanner.errors import UsageError
-from scanner.models import Evidence, Finding, PolicyRef, Severity
+from scanner.models import Evidence, Finding, PolicyRef, Severity, ThresholdCheck
 from scanner.resources import data_folder, load_yaml, read_text
 from scanner.safefile import confined
 from scanner.text import shorten
@@ -102,31 +102,37 @@ class Policy:
         if rule not in rules:
             raise KeyError(f"finding rule {rule!r} is not in rules/findings.yml")
         severity = self.severity_of(rule)
-        threshold = (self.data.get("thresholds") or {}).get(rule)
-        if threshold and value and severity is not None:
-            outcome, note = self._compare(threshold, value)
-            override = threshold.get(outcome)
+        check = self.threshold_check(rule, value) if severity is not None else None
+        if check is not None:
+            override = (self.data.get("thresholds") or {})[rule].get(check.outcome)
             severity = None if override == OFF else Severity(override) if override else severity
-            message = f"{message} ({note})"
+            message = f"{message} ({check.note})"
         if severity is None:
             return None
         return Finding(rule=rule, severity=severity, model=model, path=path, message=message,
                        evidence=evidence or Evidence(), remediation=rules[rule].remediation)
 
-    def _compare(self, threshold: Mapping[str, Any], value: Mapping[str, Any]) -> tuple[str, str]:
+    def threshold_check(self, rule: str, value: Mapping[str, Any] | None) -> ThresholdCheck | None:
+        """The user's number (--context) against a threshold clause's limit, for rules the policy compares
+        (``thresholds:``); None for other rules. The one comparison findings and answers both use."""
+        threshold = (self.data.get("thresholds") or {}).get(rule)
+        if not threshold or not value:
+            return None
         mapping = threshold["context"]
         metric = str(value.get("metric", ""))
         key = mapping if isinstance(mapping, str) else mapping.get(metric)
         limit = value.get("limit")
         if key is None or not isinstance(limit, (int, float)):
-            return "missing", f"no context key compares with {metric or 'this limit'}"
+            return ThresholdCheck(None, None, limit if isinstance(limit, (int, float)) else None, "missing",
+                                  f"no context key compares with {metric or 'this limit'}")
         given = self.context.get(key)
         if given is None:
-            return "missing", f"give --context {key}=N to check it"
+            return ThresholdCheck(key, None, limit, "missing", f"give --context {key}=N to check it")
         below = value.get("comparison") == "below"  # allowed only below the limit (e.g. DAU < 1 million)
         crossed = given >= limit if below else given > limit
         relation = "crosses" if crossed else "is within"
-        return ("crossed" if crossed else "within"), f"your {key} {given:,} {relation} the limit of {limit:,}"
+        return ThresholdCheck(key, given, limit, "crossed" if crossed else "within",
+                              f"your {key} {given:,} {relation} the limit of {limit:,}")
 
     # -- licenses -------------------------------------------------------------------------------------
     def classify(self, key: str, spdx: str | None, category: str | None) -> Classification:

@@ -39,6 +39,7 @@ def normalise(text: str) -> str:
     text = text.replace(str(HUB_ROOT), "<mirror>")
     text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:\+00:00|Z)", "<time>", text)
     text = re.sub(r"urn:uuid:[0-9a-f-]{36}", "urn:uuid:<uuid>", text)
+    text = re.sub(r"spdxdocs/modelclear-[0-9a-f-]{36}/", "spdxdocs/modelclear-<uuid>/", text)
     text = text.replace(f"modelclear {__version__}", "modelclear <version>")
     text = text.replace(f'"{__version__}"', '"<version>"')
     return text.replace(scancode_version() or "<none>", "<scancode>")

@@ -54,7 +54,7 @@ def _apply_manifest(discovery: Discovery, shared: dict[str, Any], ctx: click.Con
 @click.option("--discover", "discover_path", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Audit every Hub model and dataset a code repository references (see `modelclear discover`).")
 @click.option("--format", "output_formats", type=click.Choice(list(FORMATS)), multiple=True,
-              help="Report format: text (default), json, markdown, html, sarif, cyclonedx, notice. Repeat it to "
+              help="Report format: text (default), json, markdown, html, sarif, cyclonedx, notice, spdx3. Repeat it to "
                    "write several reports in one run (with -o BASE: BASE.txt, BASE.json, BASE.sarif, ...).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error", show_default=True,

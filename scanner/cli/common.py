@@ -145,7 +145,13 @@ def emit(rendered: str, output: Path | None, what: str) -> None:
     if output is None:
         click.echo(rendered, nl=False)
     else:
-        output.write_text(rendered, encoding="utf-8")
+        # -o out/report.html into a folder that does not exist yet: make it, as a user expects of a report
+        # path; a path that cannot be made (a file in the way, no permission) is a usage error naming it.
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {what} to {output}: {exc.strerror or exc}") from exc
         click.echo(f"modelclear: wrote {what} to {output}", err=True)
 
 

@@ -12,6 +12,7 @@ from scanner.report import (
     markdown_report,
     notice_report,
     sarif_report,
+    spdx3_report,
     text_report,
 )
 from scanner.report.common import RunInfo
@@ -28,7 +29,8 @@ FORMATS: dict[str, Renderer] = {
     "sarif": sarif_report.render,
     "cyclonedx": cyclonedx_report.render,
     "notice": notice_report.render,
+    "spdx3": spdx3_report.render,
 }
 # File name endings when several formats are written in one run (-o BASE -> BASE.<ending>).
 EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "html": "html", "sarif": "sarif",
-              "cyclonedx": "cdx.json", "notice": "notice.txt"}
+              "cyclonedx": "cdx.json", "notice": "notice.txt", "spdx3": "spdx3.json"}

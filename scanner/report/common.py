@@ -7,7 +7,7 @@ from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 
 from scanner import __version__
-from scanner.models import AuditResult, ModelReport
+from scanner.models import AuditResult, Condition, Evidence, ModelReport
 from scanner.sources.base import redact_urls
 
 TOOL_NAME = "modelclear"
@@ -67,3 +67,50 @@ def evidence_location(model: ModelReport | None, file: str | None) -> tuple[str,
 
 
 SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "info": "2.0"}
+
+
+# -- the answer and the duties, as every human report words them (computed in scanner.obligations) ------
+ANSWER_LABELS = {"allowed": "ALLOWED", "conditional": "ALLOWED WITH CONDITIONS", "not-allowed": "NOT ALLOWED",
+                 "unknown": "UNKNOWN"}
+
+
+def merged_findings(result: AuditResult) -> set[int]:
+    """Indices of the per-path findings an obligation states once: human reports print the duty, not them."""
+    return {index for obligation in result.obligations for index in obligation.findings}
+
+
+def check_mark(condition: Condition, blocking: bool = False) -> str:
+    """[!] blocks the answer, [x] is met (within the user's numbers, or waived), [ ] is to do."""
+    if blocking:
+        return "[!]"
+    if condition.waived or (condition.check is not None and condition.check.outcome == "within"):
+        return "[x]"
+    return "[ ]"
+
+
+def condition_text(condition: Condition) -> str:
+    """One checklist line: the condition, the user's number against its threshold, where it comes from."""
+    text = condition.text
+    if condition.check is not None:
+        text += f" ({condition.check.note})"
+    if condition.waived and condition.waiver is not None:
+        text += f" (waived: {condition.waiver.reason}, {condition.waiver.approver})"
+    elif condition.waived:
+        text += " (waived)"
+    elif condition.waiver is not None:  # a waiver that no longer applies says why
+        text += f" (waiver {condition.waiver.status}: expires {condition.waiver.expires})"
+    origin = condition.license or condition.model
+    if condition.obligation:
+        origin += f"; {condition.obligation}"
+    return f"{text} [{origin}]"
+
+
+def path_text(path: tuple[str, ...]) -> str:
+    return " -> ".join(path)
+
+
+def evidence_text(evidence: Evidence) -> str:
+    where = evidence.file or ""
+    if where and evidence.start_line:
+        where += f":{evidence.start_line}"
+    return where

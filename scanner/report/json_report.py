@@ -6,7 +6,8 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from scanner.models import AuditResult, Clause, Finding, LicenseHit, ModelReport
+from scanner.models import AuditResult, Clause, Finding, LicenseHit, ModelReport, Role
+from scanner.obligations import answer_json, obligation_json
 from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, tool_info
 
 SCHEMA_VERSION = "1"
@@ -22,7 +23,8 @@ def to_document(result: AuditResult, run: RunInfo) -> dict[str, Any]:
         "context": dict(result.context),
         "fail_on": result.fail_on.value if result.fail_on else "never",
         "verdict": result.verdict,
-        "models": [_model(model) for model in result.models],
+        "models": [_model(model, result) for model in result.models],
+        "obligations": [obligation_json(obligation) for obligation in result.obligations],
         "findings": [_finding(finding) for finding in result.findings],
         "waivers": [asdict(record) for record in result.waivers],
         "notice": NOT_LEGAL_ADVICE,
@@ -33,7 +35,8 @@ def render(result: AuditResult, run: RunInfo) -> str:
     return json.dumps(to_document(result, run), indent=2, ensure_ascii=False) + "\n"
 
 
-def _model(model: ModelReport) -> dict[str, Any]:
+def _model(model: ModelReport, result: AuditResult) -> dict[str, Any]:
+    answer = result.answer_for(model.id) if model.role is Role.TARGET else None
     return {
         "id": model.id,
         "kind": model.kind.value,
@@ -53,6 +56,8 @@ def _model(model: ModelReport) -> dict[str, Any]:
         "parents": [{"id": parent.id, "relation": parent.relation.value} for parent in model.parents],
         "datasets": list(model.datasets),
         "texts": [{"file": text.file, "sha256": text.sha256} for text in model.texts],
+        # Targets only (an ancestor's answer is its own targets' business): null for the others.
+        "commercial_use": answer_json(answer) if answer is not None else None,
     }
 
 

@@ -11,7 +11,16 @@ from __future__ import annotations
 import re
 
 from scanner.models import AuditResult, Role, Severity
-from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, provenance_lines
+from scanner.report.common import (
+    ANSWER_LABELS,
+    NOT_LEGAL_ADVICE,
+    RunInfo,
+    check_mark,
+    condition_text,
+    evidence_text,
+    merged_findings,
+    provenance_lines,
+)
 from scanner.report.lineage_graph import to_mermaid
 from scanner.text import inert
 
@@ -54,7 +63,11 @@ def render(result: AuditResult, run: RunInfo) -> str:
     head.append(f"**{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
                 f"{counts[Severity.INFO]} notes**" + (f", {sum(f.waived for f in result.findings)} waived"
                                                         if any(f.waived for f in result.findings) else ""))
-    head += ["", "| | Rule | Model | Finding | Evidence |", "|---|---|---|---|---|"]
+    head += ["", *_answers(result), *_obligations(result)]
+    merged = merged_findings(result)
+    if merged:
+        head += ["### Other findings", ""]
+    head += ["| | Rule | Model | Finding | Evidence |", "|---|---|---|---|---|"]
     tail = ["", "### Lineage", "", "```mermaid", to_mermaid(result).rstrip(), "```", ""]
     targets = [m for m in result.models if m.role is Role.TARGET]
     for model in targets:
@@ -63,7 +76,8 @@ def render(result: AuditResult, run: RunInfo) -> str:
     tail += ["", f"_{NOT_LEGAL_ADVICE}_", ""]
     budget = LIMIT_BYTES - _RESERVE - len("\n".join(head + tail).encode("utf-8"))
     rows: list[str] = []
-    order = sorted(result.findings, key=lambda f: (f.waived, -f.severity.rank))
+    order = sorted((f for index, f in enumerate(result.findings) if index not in merged),
+                   key=lambda f: (f.waived, -f.severity.rank))
     for index, finding in enumerate(order):
         where = finding.evidence.file or ""
         if where and finding.evidence.start_line:
@@ -80,5 +94,36 @@ def render(result: AuditResult, run: RunInfo) -> str:
         budget -= size
         rows.append(row)
     if not order:
-        rows.append("| ✅ | | | no findings | |")
+        rows.append("| ✅ | | | no " + ("other " if merged else "") + "findings | |")
     return "\n".join(head + rows + tail)
+
+
+def _answers(result: AuditResult) -> list[str]:
+    """The answer per target, then its conditions as a task list (GitHub renders the checkboxes)."""
+    if not result.commercial_use:
+        return []
+    lines = ["### Commercial use", ""]
+    for answer in result.commercial_use:
+        lines.append(f"**{cell(answer.model)}: {ANSWER_LABELS[answer.answer.value]}** — {cell(answer.summary)}")
+        lines.append("")
+        for condition in answer.blockers:
+            lines.append(f"- [ ] ⛔ {cell(condition_text(condition))}")
+        for condition in answer.conditions:
+            mark = "x" if check_mark(condition) == "[x]" else " "
+            lines.append(f"- [{mark}] {cell(condition_text(condition))}")
+        lines.append("")
+    return lines
+
+
+def _obligations(result: AuditResult) -> list[str]:
+    """Each duty once, with the paths through which it binds each target."""
+    if not result.obligations:
+        return []
+    lines = ["### Obligations", "", "| | Duty | License | Binds through | Evidence |", "|---|---|---|---|---|"]
+    for duty in result.obligations:
+        icon = ICONS[duty.severity.value] if duty.severity else "▫️"
+        paths = "; ".join(" → ".join(path) for reach in duty.reach for path in reach.paths)
+        lines.append(f"| {icon} {duty.id} | {cell(duty.text)} | {cell(duty.license or 'unidentified terms')} | "
+                     f"{cell(paths)} | {cell(duty.model + ' ' + evidence_text(duty.evidence))} |")
+    lines.append("")
+    return lines

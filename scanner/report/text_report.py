@@ -13,7 +13,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from scanner.models import AuditResult, Finding, ModelReport, Role, Severity, Status
-from scanner.report.common import NOT_LEGAL_ADVICE, RunInfo, provenance_lines
+from scanner.obligations import OBLIGATION_KINDS
+from scanner.report.common import (
+    ANSWER_LABELS,
+    NOT_LEGAL_ADVICE,
+    RunInfo,
+    check_mark,
+    condition_text,
+    evidence_text,
+    merged_findings,
+    path_text,
+    provenance_lines,
+)
 from scanner.text import inert, inert_lines
 
 WIDTH = 80
@@ -32,18 +43,22 @@ def render(result: AuditResult, run: RunInfo) -> str:
         lines.extend(textwrap.wrap(inert(line), WIDTH, subsequent_indent="    ", break_long_words=False,
                                    break_on_hyphens=False))
     lines.append("")
+    lines.extend(_answer_lines(result))
     targets = [m for m in result.models if m.role is Role.TARGET]
     if any(m.role is not Role.TARGET for m in result.models):
         lines.append("Lineage")
         for target in targets:
             lines.extend(_tree(target, result))
         lines.append("")
+    lines.extend(_obligation_lines(result))
     for model in result.models:
         lines.extend(_model_lines(model))
-    if result.findings:
-        lines.append("Findings")
+    merged = merged_findings(result)
+    others = [f for index, f in enumerate(result.findings) if index not in merged]
+    if others:
+        lines.append("Findings" + (" (besides the obligations above)" if merged else ""))
         for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
-            for finding in (f for f in result.findings if f.severity is severity):
+            for finding in (f for f in others if f.severity is severity):
                 lines.extend(_finding_lines(finding))
         lines.append("")
     if result.waivers:
@@ -58,6 +73,54 @@ def render(result: AuditResult, run: RunInfo) -> str:
     lines.extend(textwrap.wrap(NOT_LEGAL_ADVICE, WIDTH))
     document = inert_lines("\n".join(lines)) + "\n"
     return _colorize(document) if run.color else document
+
+
+def _wrap(text: str, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False) or [first]
+
+
+def _answer_lines(result: AuditResult) -> list[str]:
+    """The answer per target first, then its conditions as a checklist: what a reader came for."""
+    if not result.commercial_use:
+        return []
+    lines = ["Commercial use"]
+    for answer in result.commercial_use:
+        lines.extend(_wrap(f"{inert(answer.model)}: {ANSWER_LABELS[answer.answer.value]}", "  ", "      "))
+        lines.extend(_wrap(inert(answer.summary), "    ", "      "))
+        for condition in answer.blockers:
+            lines.extend(_wrap(f"{check_mark(condition, True)} {inert(condition_text(condition))}", "    ",
+                               "        "))
+        for condition in answer.conditions:
+            lines.extend(_wrap(f"{check_mark(condition)} {inert(condition_text(condition))}", "    ", "        "))
+    lines += ["  ([!] blocks commercial use, [ ] to do, [x] met or waived)", ""]
+    return lines
+
+
+def _obligation_lines(result: AuditResult) -> list[str]:
+    """Each duty once, with every path through which it binds each target and one quote."""
+    if not result.obligations:
+        return []
+    lines = ["Obligations (each once, with the paths through which it binds)"]
+    for duty in result.obligations:
+        label = (duty.severity.value.upper() if duty.severity else "DUTY").ljust(7)
+        lines.extend(_wrap(f"{duty.id} {label} {inert(duty.kind)} [{inert(duty.license or 'unidentified terms')}]: "
+                           f"{inert(duty.text)}", "  ", "          "))
+        for reach in duty.reach:
+            for path in reach.paths:
+                lines.extend(_wrap("binds " + inert(path_text(path)), "          ", "              "))
+        lines.extend(_wrap(f"{inert(duty.model)} {inert(evidence_text(duty.evidence))}: "
+                           f'"{inert(" ".join((duty.evidence.quote or "").split()))}"', "          ", "          "))
+        for index in duty.findings:  # what the legal team decided about it, per path
+            finding = result.findings[index]
+            if finding.waiver is not None:
+                state = "waived" if finding.waived else f"waiver {finding.waiver.status}"
+                lines.extend(_wrap(f"{inert(state)}: expires {inert(finding.waiver.expires)} "
+                                   f"({inert(finding.waiver.reason)}) via {inert(path_text(finding.path))}",
+                                   "          ", "              "))
+        if duty.remediation:
+            lines.extend(_wrap(f"fix: {inert(duty.remediation)}", "          ", "               "))
+    lines.append("")
+    return lines
 
 
 def _model_lines(model: ModelReport) -> list[str]:
@@ -84,6 +147,8 @@ def _model_lines(model: ModelReport) -> list[str]:
         value = _value_text(clause.value)
         lines.extend(textwrap.wrap(f"{inert(clause.kind)}{value} [{inert(clause.license or 'unidentified')}] "
                                    f"{where}", WIDTH, initial_indent="  clause: ", subsequent_indent="          "))
+        if clause.kind in OBLIGATION_KINDS:
+            continue  # quoted once, under Obligations
         quote = " ".join(clause.quote.split())
         if len(quote) > QUOTE_CHARS:
             quote = quote[:QUOTE_CHARS - 1] + "…"
