@@ -46,7 +46,7 @@ from typing import Any
 
 import networkx as nx
 
-from scanner.clauses import clause_identity, engine
+from scanner.clauses import clause_identity, kind_infos
 from scanner.models import (
     Answer,
     AuditResult,
@@ -82,9 +82,10 @@ _ORDER = {Answer.NOT_ALLOWED: 0, Answer.UNKNOWN: 1, Answer.CONDITIONAL: 2, Answe
 def clear(result: AuditResult, policy: Policy) -> AuditResult:
     """The result with ``commercial_use`` (one per target) and ``obligations`` filled in."""
     lineage = _Lineage(result)
-    obligations = _obligations(result, lineage, policy)
+    findings = _Findings(result.findings)
+    obligations = _obligations(result, lineage, policy, findings)
     by_identity = {(o.kind, o.license, clause_identity(o.kind, o.value)): o for o in obligations}
-    answers = tuple(_answer(target, result, lineage, policy, by_identity)
+    answers = tuple(_answer(target, findings, lineage, policy, by_identity)
                     for target in result.models if target.role is Role.TARGET)
     return replace(result, commercial_use=answers, obligations=obligations)
 
@@ -124,16 +125,31 @@ def _identity(clause: Clause) -> tuple[str, str | None, tuple[str, str]]:
     return clause.kind, clause.license, clause_identity(clause.kind, clause.value)
 
 
-def _clause_finding(findings: tuple[Finding, ...], rule: str | None, model: str, target: str, clause: Clause
-                    ) -> int | None:
+class _Findings:
+    """The audit's findings indexed once by target and by what they cite: answering a thousand targets must
+    not rescan every finding for each of them."""
+
+    def __init__(self, findings: tuple[Finding, ...]) -> None:
+        self.all = findings
+        self.by_target: dict[str, list[Finding]] = {}
+        self.by_citation: dict[tuple[str, str, str, str | None, int | None], int] = {}
+        self.waived: dict[str, set[tuple[str, str]]] = {}
+        for index, finding in enumerate(findings):
+            if not finding.path:
+                continue
+            target = finding.path[0]
+            self.by_target.setdefault(target, []).append(finding)
+            self.by_citation.setdefault((finding.rule, finding.model, target, finding.evidence.file,
+                                         finding.evidence.start_line), index)
+            if finding.waived:
+                self.waived.setdefault(target, set()).add((finding.rule, finding.model))
+
+
+def _clause_finding(findings: _Findings, rule: str | None, model: str, target: str, clause: Clause) -> int | None:
     """The per-path finding raised for this clause of ``model`` as ``target`` sees it, if any."""
     if rule is None:
         return None
-    for index, finding in enumerate(findings):
-        if (finding.rule == rule and finding.model == model and finding.path and finding.path[0] == target
-                and finding.evidence.file == clause.file and finding.evidence.start_line == clause.start_line):
-            return index
-    return None
+    return findings.by_citation.get((rule, model, target, clause.file, clause.start_line))
 
 
 def _applies(policy: Policy, rule: str | None) -> bool:
@@ -141,8 +157,9 @@ def _applies(policy: Policy, rule: str | None) -> bool:
     return rule is None or policy.severity_of(rule) is not None
 
 
-def _obligations(result: AuditResult, lineage: _Lineage, policy: Policy) -> tuple[Obligation, ...]:
-    kinds = engine().kinds
+def _obligations(result: AuditResult, lineage: _Lineage, policy: Policy, findings: _Findings
+                 ) -> tuple[Obligation, ...]:
+    kinds = kind_infos()
     rules = finding_rules()
     order: list[tuple[str, str | None, tuple[str, str]]] = []
     first: dict[tuple[str, str | None, tuple[str, str]], tuple[str, Clause]] = {}
@@ -169,7 +186,7 @@ def _obligations(result: AuditResult, lineage: _Lineage, policy: Policy) -> tupl
                 path = lineage.path(target.id, model_id)
                 if path not in paths:
                     paths.append(path)
-                index = _clause_finding(result.findings, rule, model_id, target.id, carriers[key][model_id])
+                index = _clause_finding(findings, rule, model_id, target.id, carriers[key][model_id])
                 if index is not None and index not in merged.setdefault(key, []):
                     merged[key].append(index)
     obligations = []
@@ -206,18 +223,16 @@ def _file_copies_first(clauses: Iterable[Clause]) -> list[Clause]:
 
 def describe(clause: Clause) -> str:
     """The duty in words, from the kind's message template (rules/clauses/<kind>.yml)."""
-    info = engine().kinds.get(clause.kind)
+    info = kind_infos().get(clause.kind)
     return info.describe(clause.value) if info is not None else clause.kind
 
 
-def _answer(target: ModelReport, result: AuditResult, lineage: _Lineage, policy: Policy,
+def _answer(target: ModelReport, findings: _Findings, lineage: _Lineage, policy: Policy,
             obligations: Mapping[tuple[str, str | None, tuple[str, str]], Obligation]) -> CommercialUse:
-    kinds = engine().kinds
+    kinds = kind_infos()
     blockers: list[tuple[Answer, Condition]] = []
     conditions: list[Condition] = []
-    for finding in result.findings:
-        if not finding.path or finding.path[0] != target.id:
-            continue
+    for finding in findings.by_target.get(target.id, ()):
         condition = Condition(kind=finding.rule, text=finding.message, model=finding.model, path=finding.path,
                               evidence=finding.evidence, waived=finding.waived, waiver=finding.waiver)
         about_data = lineage.report(finding.model) is None and ("dataset", finding.model) in lineage.reports
@@ -244,8 +259,8 @@ def _answer(target: ModelReport, result: AuditResult, lineage: _Lineage, policy:
                 continue
             seen.add(_identity(clause))
             obligation = obligations.get(_identity(clause))
-            index = _clause_finding(result.findings, rule, model_id, target.id, clause)
-            matched = result.findings[index] if index is not None else None
+            index = _clause_finding(findings, rule, model_id, target.id, clause)
+            matched = findings.all[index] if index is not None else None
             check = policy.threshold_check(rule, clause.value) if rule and clause.kind in THRESHOLD_KINDS else None
             item = Condition(kind=clause.kind, text=describe(clause), model=model_id, path=path,
                              value=clause.value or None, license=clause.license,
@@ -259,7 +274,7 @@ def _answer(target: ModelReport, result: AuditResult, lineage: _Lineage, policy:
                 conditions.append(item)
         # Only where no finding already says it (a policy may turn those rules off; the facts remain).
         if not any(c.model == model_id for a, c in blockers if a is Answer.UNKNOWN):
-            blockers.extend((Answer.UNKNOWN, item) for item in _unread(report, path, result.findings))
+            blockers.extend((Answer.UNKNOWN, item) for item in _unread(report, path, findings))
     answer = min((a for a, _ in blockers), key=_ORDER.__getitem__, default=None)
     if answer is None:
         answer = Answer.CONDITIONAL if conditions else Answer.ALLOWED
@@ -267,10 +282,10 @@ def _answer(target: ModelReport, result: AuditResult, lineage: _Lineage, policy:
                          conditions=tuple(conditions), blockers=tuple(c for _, c in blockers))
 
 
-def _unread(report: ModelReport, path: tuple[str, ...], findings: tuple[Finding, ...]) -> list[Condition]:
+def _unread(report: ModelReport, path: tuple[str, ...], findings: _Findings) -> list[Condition]:
     """Facts that leave a repo's terms unknown whatever the policy's severities: not read, or no license.
     A waived finding about the same repo (the team accepted the risk) settles it."""
-    waived = {(f.rule, f.model) for f in findings if f.waived and f.path and f.path[0] == path[0]}
+    waived = findings.waived.get(path[0], set())
     reasons: list[Condition] = []
     if report.status is not Status.OK and ("unverifiable", report.id) not in waived \
             and ("lineage-unresolved", report.id) not in waived:
