@@ -127,6 +127,16 @@ _PURPOSE_BODY = re2.compile(r'(?i)^\s*(?:[\w,\-]+\s+){0,8}?(?:purposes?|uses?|us
 _THING_TERM = re2.compile(r'(?i)\b(?:license|licence|agreement|terms|policy|model|software|materials?|works?|'
                           r'licensor|licensee|you|output|derivatives?)\b')
 _BODY_END = re2.compile(r'(?:[.;:]\s|[.;:]$)')
+# A defined notice or credit line: '"Attribution Notice" means the words "Built on X"'. Where the term is used
+# ("must display the Attribution Notice"), the sentence reads with the phrase: 'the Attribution Notice "Built on X"'.
+_QUOTED_DEFINITION = re2.compile(
+    r'"(?P<term>[A-Za-z][\w\- ]{0,40}?(?i:notice|attribution|credit|legend|statement|line|tagline|badge|label|'
+    r'text|wording|phrase|mark|banner))"(?:\s*,)?\s+(?i:means|shall\s+mean|will\s+mean|refers\s+to|is|denotes)\s+'
+    r'(?i:the\s+|a\s+)?(?i:following\s+)?(?i:(?:words?|phrase|sentence|statement|text|notice|legend|line|string|'
+    r'wording|label|credit|tagline)\s+)?:?\s*"(?P<quoted>[^"]{2,80})"')
+# A defined revenue figure that carries its period: '"Qualifying Turnover" means the gross revenue ... over the
+# last twelve months' reads, where used, as "annual revenue".
+_REVENUE_TERM = re2.compile(r'(?i)\b(?:revenues?|turnover|income|sales|receipts|earnings)\b')
 
 
 @dataclass(frozen=True)
@@ -141,6 +151,13 @@ class Definitions:
         found: dict[str, str] = {}
         defining: set[int] = set()
         for index, sentence in enumerate(pieces):
+            quoted = _QUOTED_DEFINITION.search(sentence.normalized)
+            if quoted is not None and len(found) < MAX_DEFINED_TERMS:
+                term = quoted.group("term").strip()
+                if term.lower() not in found:
+                    found[term.lower()] = f'the {term} "{quoted.group("quoted")}"'
+                    defining.add(index)
+                continue
             match = _DEFINITION.search(sentence.normalized)
             if match is None:
                 continue
@@ -168,6 +185,10 @@ class Definitions:
 def _meaning(term: str, body: str) -> str | None:
     """What a defined term stands for, in words the rules read; None for a term that needs no rewriting."""
     lowered = term.lower()
+    if _REVENUE_TERM.search(term):
+        within = _PERIOD_WITHIN.search(body[: (end.start() if (end := _BODY_END.search(body)) else len(body))])
+        period = _period_of(within.group("period")) if within else None
+        return f"{period} revenue" if period else None
     if _EXCLUDED_TERM.search(term):
         end = _BODY_END.search(body)
         places = (body[: end.start()] if end else body).strip()
