@@ -106,10 +106,17 @@ _DEFINITION = re2.compile(
     r'(?i:means|shall\s+mean|will\s+mean|refers\s+to|shall\s+refer\s+to|is\s+defined\s+as|denotes|includes only)\b'
     r'(?P<body>[^"]{0,600})')
 _NC_BODY = re2.compile(
-    r'(?i)\bnon-?commercial|\b(?:research|evaluation|academic|personal|educational|scientific|testing|'
-    r'experimental)\b(?:[^.]|\.\S){0,120}?\b(?:only|solely|exclusively|exclud\w*|not\s+(?:for|includ\w*|intended)|'
-    r'other\s+than|never)\b|\b(?:only|solely|exclusively)\b(?:[^.]|\.\S){0,40}?\b(?:research|evaluation|'
+    r'(?i)\bnon-?commercial|\b(?:research|evaluation|evaluating|academic|personal|educational|scientific|testing|'
+    r'experimental|teaching|study|studying)\b(?:[^.]|\.\S){0,120}?\b(?:only|solely|exclusively|exclud\w*|'
+    r'not\s+(?:for|includ\w*|intended)|other\s+than|never|no\s+other)\b|\b(?:only|solely|exclusively)\b(?:[^.]|\.\S){0,40}?\b(?:research|evaluation|'
     r'academic|personal|educational|scientific)\b')
+# A defined purpose that is nothing but non-commercial purposes: '"Permitted Purpose" means non-profit research
+# and teaching'.
+_NC_ONLY_BODY = re2.compile(
+    r'(?i)^\s*(?:(?:and|or|and/or|the|of|for|in|by|your|its|their|purposes?|uses?|use|usage|activities|work|'
+    r'non-?profit|not-for-profit|academic|scientific|research|teaching|educational|education|evaluation|evaluating|'
+    r'testing|personal|private|study|studying|benchmarking|internal|non-?commercial|experimental|experimentation|'
+    r'instruction|learning|hobby|classroom|only|solely|exclusively)(?:\s+|\s*[,/]\s*|$))+$')
 _COMMERCIAL_ALSO = re2.compile(
     r'(?i)\b(?:including|includes|and|or|and/or|as well as|whether)\s+(?:for\s+)?(?:any\s+)?commercial\b')
 _COMMERCIAL_BODY = re2.compile(
@@ -198,6 +205,11 @@ def _meaning(term: str, body: str) -> str | None:
         return None  # "Commercial Use", "Non-Commercial Purpose": the rules read the word itself
     if _OTHER_THAN.search(body):
         return "commercial use"
+    end = _BODY_END.search(body)
+    if _NC_ONLY_BODY.search(body[: end.start()] if end else body) and re.search(
+            r"(?i)non-?profit|not-for-profit|academic|scientific|research|teaching|education|evaluat|testing|personal|"
+            r"study|studying|benchmarking|non-?commercial|experiment|hobby|classroom", body):
+        return "non-commercial purposes"
     if _NC_BODY.search(body) and not _COMMERCIAL_ALSO.search(re.sub(r"non-?commercial", "", body.lower())):
         return "non-commercial purposes"
     if _COMMERCIAL_BODY.search(body):
