@@ -109,10 +109,17 @@ _DEFINITION = re2.compile(
     r'(?i:means|shall\s+mean|will\s+mean|refers\s+to|shall\s+refer\s+to|is\s+defined\s+as|denotes|includes only)\b'
     r'(?P<body>[^"]{0,600})')
 _NC_BODY = re2.compile(
-    r'(?i)\bnon-?commercial|\b(?:research|evaluation|academic|personal|educational|scientific|testing|'
-    r'experimental)\b(?:[^.]|\.\S){0,120}?\b(?:only|solely|exclusively|exclud\w*|not\s+(?:for|includ\w*|intended)|'
-    r'other\s+than|never)\b|\b(?:only|solely|exclusively)\b(?:[^.]|\.\S){0,40}?\b(?:research|evaluation|'
+    r'(?i)\bnon-?commercial|\b(?:research|evaluation|evaluating|academic|personal|educational|scientific|testing|'
+    r'experimental|teaching|study|studying)\b(?:[^.]|\.\S){0,120}?\b(?:only|solely|exclusively|exclud\w*|'
+    r'not\s+(?:for|includ\w*|intended)|other\s+than|never|no\s+other)\b|\b(?:only|solely|exclusively)\b(?:[^.]|\.\S){0,40}?\b(?:research|evaluation|'
     r'academic|personal|educational|scientific)\b')
+# A defined purpose that is nothing but non-commercial purposes: '"Permitted Purpose" means non-profit research
+# and teaching'.
+_NC_ONLY_BODY = re2.compile(
+    r'(?i)^\s*(?:(?:and|or|and/or|the|of|for|in|by|your|its|their|purposes?|uses?|use|usage|activities|work|'
+    r'non-?profit|not-for-profit|academic|scientific|research|teaching|educational|education|evaluation|evaluating|'
+    r'testing|personal|private|study|studying|benchmarking|internal|non-?commercial|experimental|experimentation|'
+    r'instruction|learning|hobby|classroom|only|solely|exclusively)(?:\s+|\s*[,/]\s*|$))+$')
 _COMMERCIAL_ALSO = re2.compile(
     r'(?i)\b(?:including|includes|and|or|and/or|as well as|whether)\s+(?:for\s+)?(?:any\s+)?commercial\b')
 _COMMERCIAL_BODY = re2.compile(
@@ -130,6 +137,16 @@ _PURPOSE_BODY = re2.compile(r'(?i)^\s*(?:[\w,\-]+\s+){0,8}?(?:purposes?|uses?|us
 _THING_TERM = re2.compile(r'(?i)\b(?:license|licence|agreement|terms|policy|model|software|materials?|works?|'
                           r'licensor|licensee|you|output|derivatives?)\b')
 _BODY_END = re2.compile(r'(?:[.;:]\s|[.;:]$)')
+# A defined notice or credit line: '"Attribution Notice" means the words "Built on X"'. Where the term is used
+# ("must display the Attribution Notice"), the sentence reads with the phrase: 'the Attribution Notice "Built on X"'.
+_QUOTED_DEFINITION = re2.compile(
+    r'"(?P<term>[A-Za-z][\w\- ]{0,40}?(?i:notice|attribution|credit|legend|statement|line|tagline|badge|label|'
+    r'text|wording|phrase|mark|banner))"(?:\s*,)?\s+(?i:means|shall\s+mean|will\s+mean|refers\s+to|is|denotes)\s+'
+    r'(?i:the\s+|a\s+)?(?i:following\s+)?(?i:(?:words?|phrase|sentence|statement|text|notice|legend|line|string|'
+    r'wording|label|credit|tagline)\s+)?:?\s*"(?P<quoted>[^"]{2,80})"')
+# A defined revenue figure that carries its period: '"Qualifying Turnover" means the gross revenue ... over the
+# last twelve months' reads, where used, as "annual revenue".
+_REVENUE_TERM = re2.compile(r'(?i)\b(?:revenues?|turnover|income|sales|receipts|earnings)\b')
 
 
 @dataclass(frozen=True)
@@ -144,6 +161,13 @@ class Definitions:
         found: dict[str, str] = {}
         defining: set[int] = set()
         for index, sentence in enumerate(pieces):
+            quoted = _QUOTED_DEFINITION.search(sentence.normalized)
+            if quoted is not None and len(found) < MAX_DEFINED_TERMS:
+                term = quoted.group("term").strip()
+                if term.lower() not in found:
+                    found[term.lower()] = f'the {term} "{quoted.group("quoted")}"'
+                    defining.add(index)
+                continue
             match = _DEFINITION.search(sentence.normalized)
             if match is None:
                 continue
@@ -171,6 +195,10 @@ class Definitions:
 def _meaning(term: str, body: str) -> str | None:
     """What a defined term stands for, in words the rules read; None for a term that needs no rewriting."""
     lowered = term.lower()
+    if _REVENUE_TERM.search(term):
+        within = _PERIOD_WITHIN.search(body[: (end.start() if (end := _BODY_END.search(body)) else len(body))])
+        period = _period_of(within.group("period")) if within else None
+        return f"{period} revenue" if period else None
     if _EXCLUDED_TERM.search(term):
         end = _BODY_END.search(body)
         places = (body[: end.start()] if end else body).strip()
@@ -180,6 +208,11 @@ def _meaning(term: str, body: str) -> str | None:
         return None  # "Commercial Use", "Non-Commercial Purpose": the rules read the word itself
     if _OTHER_THAN.search(body):
         return "commercial use"
+    end = _BODY_END.search(body)
+    if _NC_ONLY_BODY.search(body[: end.start()] if end else body) and re.search(
+            r"(?i)non-?profit|not-for-profit|academic|scientific|research|teaching|education|evaluat|testing|personal|"
+            r"study|studying|benchmarking|non-?commercial|experiment|hobby|classroom", body):
+        return "non-commercial purposes"
     if _NC_BODY.search(body) and not _COMMERCIAL_ALSO.search(re.sub(r"non-?commercial", "", body.lower())):
         return "non-commercial purposes"
     if _COMMERCIAL_BODY.search(body):

@@ -163,3 +163,158 @@ def test_hostile_definitions_stay_fast() -> None:
         started = time.monotonic()
         engine().extract(hostile, "LICENSE")
         assert time.monotonic() - started < 20
+
+
+# -- batch 1 mechanisms (written for these tests; no corpus sentence) ---------------------------------------
+MECHANISMS: list[tuple[str, str, Any]] = [
+    # a defined revenue figure carries its period to where it is used
+    ("revenue-threshold", '"Group Income" means the gross receipts of you and your affiliates during the preceding '
+                          "financial year.\n\nThis licence lapses if your Group Income is more than CAD 40 million.",
+     {"limit": 40000000, "currency": "CAD", "period": "annual"}),
+    ("revenue-threshold", '"Relevant Sales" means all sales you book in any calendar month.\n\nA paid licence is '
+                          "required if Relevant Sales exceed EUR 800,000.",
+     {"limit": 800000, "currency": "EUR", "period": "monthly"}),
+    # a defined attribution phrase, displayed in any voice
+    ("attribution", '"Credit Line" means the words "Trained from Osprey".\n\nEvery app that ships the weights '
+                    "must show the Credit Line on its about screen or in its documentation.",
+     {"text": "Trained from Osprey"}),
+    ("attribution", '"Required Notice" means the phrase "Osprey inside".\n\nThe Required Notice shall be '
+                    "displayed in the settings page of your product.", {"text": "Osprey inside"}),
+    ("attribution", 'Where the Model powers a service, the words "Runs on Osprey" must be shown clearly in its '
+                    "user interface.", {"text": "Runs on Osprey"}),
+    ("attribution", 'Distributors must display the tagline "Made with Osprey" wherever credits are listed.',
+     {"text": "Made with Osprey"}),
+    # naming far from "name", hyphenated prefixes
+    ("naming", 'The name of every fine-tuned model you publish on a hub must start with "Osprey-".',
+     {"prefix": "Osprey-"}),
+    ("naming", "Model names of any derivative you release must begin with Osprey- followed by your own label.",
+     {"prefix": "Osprey-"}),
+    ("naming", 'Published variants must carry the prefix "osp-" in their names.', {"prefix": "osp-"}),
+    # restriction pass-through in other words
+    ("restriction-passthrough", "You shall oblige every party to whom you pass the weights to observe the "
+                                "restrictions in Annex B.", None),
+    ("restriction-passthrough", "The Licensee shall ensure that any entity that obtains a derivative from it is "
+                                "bound by Clause 7.", None),
+    ("restriction-passthrough", "You will incorporate the use restrictions as binding conditions in every "
+                                "contract under which you supply the Model.", None),
+    # patent grants and patent termination in other words
+    ("patent-grant", "The Publisher licenses you under those of its patents that the weights would otherwise "
+                     "infringe to make and sell products built with them.", None),
+    ("patent-grant", "Osprey Labs grants each recipient a licence under Osprey Labs's patent claims covering the "
+                     "Model.", None),
+    ("patent-termination", "Should you start a lawsuit asserting that the Model infringes any patent, every licence "
+                           "given to you here ends at once.", None),
+    # registration as notification before use
+    ("registration", "Ahead of its first production launch, each licensee must notify the Publisher by "
+                     "e-mail.", None),
+    ("registration", "You shall inform the Foundation in writing before your initial public release of any "
+                     "service built on the Model.", None),
+    # use restrictions as a list of prohibited activities, whoever the licensee is
+    ("use-restrictions", "The Customer must not use the Model or its outputs:\n(a) to deceive voters;\n"
+                         "(b) to stalk any person.", None),
+    ("use-restrictions", "Prohibited activities include impersonating real people and generating malware.", None),
+    ("use-restrictions", "Your use of the Model must always comply with the Responsible Use Rules, which are part "
+                         "of this Agreement.", None),
+    # territory after a list of verbs
+    ("territory", "The Licensee may not run, host or sell the Model in, or ship it to, Cuba, Syria or Iran.",
+     {"excluded": ["Cuba", "Syria", "Iran"]}),
+    # no-derivatives in other words
+    ("no-derivatives", "Fine-tuned versions may be used only within your organisation and must not be published.",
+     None),
+    ("no-derivatives", "Any modified weights you produce may not be shared or made publicly available.", None),
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "value"), MECHANISMS, ids=[f"{k}-{i}" for i, (k, _, _) in
+                                                                     enumerate(MECHANISMS)])
+def test_batch1_mechanisms(kind: str, text: str, value: Any) -> None:
+    found = kinds(text)
+    assert kind in found, found
+    if value is not None:
+        assert any(all(v.get(key) == item for key, item in value.items()) for v in found[kind] if v), found[kind]
+
+
+MECHANISM_TRAPS: list[tuple[str, str]] = [
+    # optional registration is no registration
+    ("registration", "Signing up on our portal is voluntary; you need not notify us before using the Model."),
+    ("registration", "You may register your deployment with us to hear about new releases."),
+    ("registration", "Nobody is required to register or to inform the Publisher prior to commercial use."),
+    # a notice kept in copies is no attribution; a prohibition to display is no attribution
+    ("attribution", 'You must not display "Certified by Osprey" on your website or in your product.'),
+    ("attribution", '"Legal Notice" means the text "Copyright Osprey Labs".\n\nYou may not remove the Legal '
+                    "Notice from any file."),
+    # naming: a prohibition or a free choice
+    ("naming", 'Names of derived models must not begin with "Osprey-".'),
+    # pass-through: responsibility for contractors is no pass-through
+    ("restriction-passthrough", "You may let contractors run the Model for you, provided you remain responsible "
+                                "for their compliance with this Agreement."),
+    # patents
+    ("patent-grant", "No licence under any of the Publisher's patents is granted or implied by this Agreement."),
+    # no-derivatives: share-alike and notice conditions are not a ban
+    ("no-derivatives", "Derivatives may not be distributed under any other licence than this one."),
+    ("no-derivatives", "Modified versions shall not be distributed without a copy of this License."),
+    # territory: a capitalised word that is no place
+    ("territory", "You shall not use, copy or deploy the Model in, or in connection with, Weapons programmes."),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), MECHANISM_TRAPS, ids=[f"{k}-{i}" for i, (k, _) in
+                                                                 enumerate(MECHANISM_TRAPS)])
+def test_batch1_precision_traps(kind: str, text: str) -> None:
+    assert kind not in kinds(text), kinds(text)
+
+
+# -- non-commercial: ways of limiting use that no dev text shows, and their traps ----------------------------
+NON_COMMERCIAL: list[str] = [
+    '"Permitted Purpose" means non-profit research and teaching.\n\nYou may use the Model solely for the '
+    "Permitted Purpose.",
+    '"Approved Activity" means evaluating the weights internally and writing academic papers about them, and no '
+    "other use.\n\nThe Licensee may exercise the licence only for an Approved Activity.",
+    "The checkpoints may be run solely for internal evaluation.",
+    "You may use the weights only for internal evaluation and benchmarking.",
+    "The Model may not be used to generate revenue.",
+    "You shall not use the Software in any way that generates income or other commercial advantage.",
+    "Licensee may use the Model solely for the purpose of assessing its suitability, and not for any production "
+    "or commercial deployment.",
+    "This licence covers hobby and personal projects only; it does not extend to any commercial offering.",
+    "Use of the Model is restricted to non-commercial research.",
+    "Use of the checkpoints is confined to non-profit teaching and study.",
+    "Any use for commercial gain is excluded from this licence.",
+    "You may study the Model for academic research, but not for any commercial purpose.",
+    "You may not sell, rent or otherwise monetise the Model or its outputs.",
+    "The rights granted here cover only uses that are not directed toward commercial advantage or monetary "
+    "compensation.",
+    "The weights are for research use by universities and may not be put into any paid product.",
+]
+
+
+@pytest.mark.parametrize("text", NON_COMMERCIAL, ids=[f"nc-{i}" for i in range(len(NON_COMMERCIAL))])
+def test_non_commercial_in_other_words(text: str) -> None:
+    assert "non-commercial" in kinds(text), kinds(text)
+
+
+NON_COMMERCIAL_TRAPS: list[str] = [
+    "You may use the Model for commercial and non-commercial purposes.",
+    "Our team developed this model for research into low-resource translation.",
+    "The Model was originally trained solely for research purposes at our lab; this licence now allows any use.",
+    "Commercial use is permitted after registration on our website.",
+    "Commercial use is permitted once you have completed the registration form.",
+    "If your annual revenue exceeds $10 million, you need a commercial licence from us.",
+    "Organisations with more than 1 million monthly active users must obtain a commercial license from us.",
+    "You may not use the Model to generate revenue above USD 5 million a year without a commercial licence.",
+    "The Model may be used for any purpose, including commercial purposes.",
+    '"Internal Use" means use within your organisation, including for commercial purposes.\n\nYou may use the '
+    "Model solely for Internal Use.",
+    "Whether for research or for commercial products, you may deploy the Model freely.",
+    "You may use the outputs for commercial purposes without restriction.",
+    "Commercial use is allowed, provided that you comply with the use restrictions.",
+    "We are a non-profit research lab; the Model is licensed to everyone for any use.",
+    "Both commercial and research users may download the weights.",
+    '"Research Use" means scientific work not primarily intended for commercial advantage.',
+    "You may not monetise our trademarks or logos.",
+]
+
+
+@pytest.mark.parametrize("text", NON_COMMERCIAL_TRAPS, ids=[f"nc-trap-{i}" for i in range(len(NON_COMMERCIAL_TRAPS))])
+def test_non_commercial_precision_traps(text: str) -> None:
+    assert "non-commercial" not in kinds(text), kinds(text)

@@ -238,3 +238,35 @@ def test_full_width_forms_are_read() -> None:
     [clause] = found("如果月活跃用户超过１０００万，须另行申请授权。", "user-threshold")
     assert clause.value is not None and clause.value["limit"] == 10_000_000
     assert clause.quote == "如果月活跃用户超过１０００万，须另行申请授权。"
+
+
+# -- non-commercial said in other words, and its traps (written for these tests) ----------------------------
+ZH_NON_COMMERCIAL: list[str] = [
+    "本模型及其衍生模型不得用于任何营利目的。",
+    "被许可人不得将本软件用于盈利。",
+    "您不得利用本模型或其输出获取任何收益。",
+    "本权重仅供个人学习研究之用。",
+    "您只能将本模型用于内部评估与测试。",
+    "任何以营利为目的的使用均被禁止，不得用于此类活动。",
+]
+
+
+@pytest.mark.parametrize("sentence", ZH_NON_COMMERCIAL, ids=[f"nc-{i}" for i in range(len(ZH_NON_COMMERCIAL))])
+def test_chinese_non_commercial_in_other_words(sentence: str) -> None:
+    assert found(sentence, "non-commercial"), sentence
+
+
+ZH_NON_COMMERCIAL_TRAPS: list[str] = [
+    "您不得利用本模型从事非法牟利活动。",
+    "许可方不得就本模型向您收取任何费用，也不得借此牟利。",
+    "本模型可供非营利机构和商业公司同样使用。",
+    "本模型由我们的实验室为学术研究而训练。",
+    "完成登记后，您即可将本模型免费用于商业目的。",
+    "年营业收入超过人民币1亿元的企业，须另行获得商业许可。",
+]
+
+
+@pytest.mark.parametrize("sentence", ZH_NON_COMMERCIAL_TRAPS,
+                         ids=[f"nc-trap-{i}" for i in range(len(ZH_NON_COMMERCIAL_TRAPS))])
+def test_chinese_non_commercial_precision_traps(sentence: str) -> None:
+    assert not found(sentence, "non-commercial"), [c.rule for c in found(sentence, "non-commercial")]
