@@ -14,6 +14,7 @@ from scanner.cli.common import (
     EXIT_PASS,
     EXIT_VIOLATIONS,
     FAIL_ON,
+    Prepared,
     cli,
     emit,
     guarded,
@@ -22,6 +23,7 @@ from scanner.cli.common import (
 )
 from scanner.discover import Discovery, discover, targets_of
 from scanner.errors import UsageError
+from scanner.models import RepoRef
 from scanner.policy import builtin_policy_names
 from scanner.report import EXTENSIONS, FORMATS, RunInfo
 from scanner.report.lineage_graph import GRAPH_FORMATS
@@ -48,6 +50,22 @@ def _apply_manifest(discovery: Discovery, shared: dict[str, Any], ctx: click.Con
         shared["waivers_file"] = confined(discovery.root, manifest.waivers, "the manifest's waivers")
 
 
+def resolve_targets(targets: tuple[str, ...], discover_path: Path | None, shared: dict[str, Any],
+                    ctx: click.Context, verb: str) -> tuple[Prepared, list[RepoRef], Discovery | None]:
+    """The models a command acts on: the ids given and those a code repository references (its manifest's
+    policy, context and waivers applied), with the prepared source; none at all is a usage error."""
+    if not targets and discover_path is None:
+        raise UsageError(f"name the models to {verb}, or --discover PATH")
+    discovery = discover(discover_path) if discover_path else None
+    if discovery is not None:
+        _apply_manifest(discovery, shared, ctx)
+    prepared = prepare(targets, **shared)
+    refs = prepared.refs + (targets_of(discovery) if discovery else [])
+    if not refs:
+        raise UsageError(f"no Hub models or datasets are referenced under {discover_path}")
+    return prepared, refs, discovery
+
+
 
 @cli.command()
 @click.argument("targets", nargs=-1)
@@ -72,15 +90,7 @@ def audit(ctx: click.Context, /, targets: tuple[str, ...], discover_path: Path |
             raise UsageError("several --format values need -o BASE (files BASE.<format> are written)")
         if locked_file is not None:
             return _audit_locked(locked_file, targets, discover_path, formats, output, shared, ctx)
-        if not targets and discover_path is None:
-            raise UsageError("name the models to audit, or --discover PATH")
-        discovery = discover(discover_path) if discover_path else None
-        if discovery is not None:
-            _apply_manifest(discovery, shared, ctx)
-        prepared = prepare(targets, **shared)
-        refs = prepared.refs + (targets_of(discovery) if discovery else [])
-        if not refs:
-            raise UsageError(f"no Hub models or datasets are referenced under {discover_path}")
+        prepared, refs, discovery = resolve_targets(targets, discover_path, shared, ctx, "audit")
         result = run_audit(refs, prepared.source, prepared.options, discovery)
         if prepared.options.progress is not None:
             click.echo("", err=True)  # end the progress line

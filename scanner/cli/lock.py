@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from scanner.audit import run_audit
-from scanner.cli.audit import _apply_manifest
+from scanner.cli.audit import resolve_targets
 from scanner.cli.common import (
     EXIT_PASS,
     EXIT_VIOLATIONS,
@@ -22,7 +22,6 @@ from scanner.cli.common import (
     prepare,
     source_options,
 )
-from scanner.discover import discover, targets_of
 from scanner.errors import UsageError
 from scanner.lock import DEFAULT_LOCK, Lock, check_refs, dump_lock, lock_from_audit, read_lock, with_lock_findings
 from scanner.models import AuditResult
@@ -88,15 +87,7 @@ def lock_command(ctx: click.Context, /, targets: tuple[str, ...], check: bool, d
     """Lock the licensing of models (and their lineage) at the commits audited, or --check upstream against
     a lock: a change of license keys, texts or clauses is a license-changed finding."""
     def write() -> int:
-        if not targets and discover_path is None:
-            raise UsageError("name the models to lock, or --discover PATH")
-        discovery = discover(discover_path) if discover_path else None
-        if discovery is not None:
-            _apply_manifest(discovery, shared, ctx)
-        prepared = prepare(targets, **shared)
-        refs = prepared.refs + (targets_of(discovery) if discovery else [])
-        if not refs:
-            raise UsageError(f"no Hub models or datasets are referenced under {discover_path}")
+        prepared, refs, discovery = resolve_targets(targets, discover_path, shared, ctx, "lock")
         if any(ref.local_path for ref in refs):
             raise UsageError("a lock pins Hub revisions: local directories cannot be locked")
         result = run_audit(refs, prepared.source, prepared.options, discovery)
