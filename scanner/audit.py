@@ -24,6 +24,7 @@ from scanner.identify import (
     license_sections,
 )
 from scanner.lineage import (
+    adapter_base_text,
     build_graph,
     declared_parents,
     find_conflicts,
@@ -319,6 +320,13 @@ def examine(repo: FetchedRepo, role: Role, path: tuple[str, ...], policy: Policy
                                        f"{model_id} names itself as its own base model; ignored",
                                        Evidence(file=card_file, start_line=card.field_lines.get("base_model"))))
         parents = tuple(parent for parent in parents if parent.id != model_id)
+    adapter_base = adapter_base_text(repo) if repo.ref.kind is RepoKind.MODEL else None
+    if adapter_base is not None and not parents:
+        named = f"names {adapter_base[:120]!r}, which is not a Hub repo" if adapter_base else "cannot be read"
+        findings.append(policy.finding(
+            "lineage-unresolved", model_id, path, f"{model_id} is an adapter whose adapter_config.json base "
+            f"model {named}; an adapter is unusable without its base weights, whose terms are unknown",
+            Evidence(file="adapter_config.json")))
     report = ModelReport(
         id=model_id, kind=repo.ref.kind, role=role, status=repo.status, source=repo.source,
         revision=repo.revision, declared=declared, licenses=identification.licenses, clauses=clauses,

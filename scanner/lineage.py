@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from scanner.hubid import normalize_hub_id
+from scanner.hubid import parse_hub_reference
 from scanner.models import CardInfo, FetchedRepo, LicenseHit, ModelReport, Parent, Relation, RepoKind
 
 QUANTIZED_SUFFIXES = (".gguf", ".ggml", ".exl2", ".awq", ".gptq")
@@ -46,16 +46,24 @@ def declared_parents(card: CardInfo, fetched: FetchedRepo) -> tuple[Parent, ...]
 
 
 def adapter_base_model(fetched: FetchedRepo) -> str | None:
-    """adapter_config.json's base_model_name_or_path when it names a Hub repo (local paths are ignored)."""
+    """adapter_config.json's base_model_name_or_path when it names a Hub repo (local paths are not)."""
+    value = adapter_base_text(fetched)
+    return parse_hub_reference(value) if value else None
+
+
+def adapter_base_text(fetched: FetchedRepo) -> str | None:
+    """What adapter_config.json says the base is, as written ("" when the file cannot be read as JSON);
+    None when the repo has no readable adapter config. An adapter is unusable without its base weights, so a
+    base it names that cannot be followed must be reported, never dropped."""
     adapter = fetched.file("adapter_config.json")
     if adapter is None or adapter.text is None:
         return None
     try:
         data = json.loads(adapter.text)
     except (ValueError, RecursionError):
-        return None
+        return ""
     value = data.get("base_model_name_or_path") if isinstance(data, dict) else None
-    return normalize_hub_id(value) if isinstance(value, str) else None
+    return value if isinstance(value, str) else ""
 
 
 def _infer_relation(card: CardInfo, fetched: FetchedRepo, adapter_base: str | None) -> Relation:

@@ -307,3 +307,26 @@ def test_cyclic_fan_out_is_bounded_by_distinct_licenses(tmp_path: Path) -> None:
         assert len(inherited) == len({hit["key"] for hit in inherited}) <= len(keys)
     laundering = [f for f in doc["findings"] if f["rule"] == "lineage-conflict"]
     assert laundering and len(laundering) <= count * len(keys)
+
+
+@pytest.mark.parametrize("config", ['{"base_model_name_or_path": "/home/me/llama-2-7b"}', '{"peft_type": "LORA"}',
+                                    "not json {"])
+def test_an_adapter_whose_base_cannot_be_followed_is_unresolved(mirror: Path, config: str) -> None:
+    repo = mirror / "hostile" / "lora"
+    repo.mkdir(parents=True)
+    (repo / "README.md").write_text("---\nlicense: apache-2.0\n---\n# a LoRA\n")
+    (repo / "adapter_config.json").write_text(config)
+    code, doc, _ = audit("--mirror", str(mirror), "hostile/lora")
+    unresolved = [f for f in doc["findings"] if f["rule"] == "lineage-unresolved" and f["model"] == "hostile/lora"]
+    assert unresolved and "adapter" in unresolved[0]["message"] and code == 3
+
+
+def test_an_adapter_with_a_local_base_path_and_a_card_base_is_followed(mirror: Path) -> None:
+    repo = mirror / "hostile" / "lora"
+    repo.mkdir(parents=True)
+    (repo / "README.md").write_text(f"---\nlicense: apache-2.0\nbase_model: {LLAMA2}\n---\n")
+    (repo / "adapter_config.json").write_text('{"base_model_name_or_path": "/home/me/llama-2-7b"}')
+    _, doc, _ = audit("--mirror", str(mirror), "hostile/lora")
+    assert LLAMA2 in {m["id"] for m in doc["models"]}
+    assert "lineage-unresolved" not in rules_of(doc, "hostile/lora")
+    assert "lineage-conflict" in rules_of(doc, "hostile/lora")
