@@ -49,8 +49,8 @@ def build(root: Path, count: int) -> list[str]:
 
 def audit(ids: list[str], env: dict[str, str], extra: list[str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one audit of all ``ids`` in a new process."""
-    command = [sys.executable, "-m", "scanner", "audit", "--format", "json", "-o", os.devnull, "--max-nodes",
-               str(len(ids) + 100), *extra, *ids]
+    command = [sys.executable, "-m", "scanner", "audit", "--format", "json", "-o", os.devnull, "--jobs", "16",
+               "--max-nodes", str(len(ids) + 100), *extra, *ids]
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
     _, status, usage = os.wait4(child.pid, 0)
@@ -77,7 +77,7 @@ def main() -> int:
                 wall, rss = audit(ids, run_env, extra)
                 linear = (wall / len(ids)) / (small_wall / (len(ids) // 10))
                 rows.append((label, wall, rss, linear))
-    print(f"{args.models} models (fine-tunes of {len(BASES)} bases), one audit each way, warm caches")
+    print(f"{args.models} models (fine-tunes of {len(BASES)} bases), one audit each way, --jobs 16, warm caches")
     print(f"{'source':24}{'wall s':>8}{'models/s':>10}{'peak MiB':>10}{'cost/model at N vs N/10':>26}")
     for label, wall, rss, linear in rows:
         print(f"{label:24}{wall:8.2f}{args.models / wall:10.0f}{rss:10.0f}{linear:26.2f}")
