@@ -74,7 +74,7 @@ SOURCE_OPTIONS = (
     click.option("--jobs", type=click.IntRange(1, 32), default=4, show_default=True, help="Repos fetched at once."),
     click.option("--depth", type=click.IntRange(0, 50), default=10, show_default=True,
                  help="How many generations of base models and datasets to follow."),
-    click.option("--max-nodes", type=click.IntRange(1, 10000), default=200, show_default=True,
+    click.option("--max-nodes", type=click.IntRange(1, 1_000_000), default=200, show_default=True,
                  help="Most repos fetched in one audit, targets and lineage together."),
     click.option("--no-cache", is_flag=True,
                  help="Do not read or write the license detection cache (MODELCLEAR_CACHE, ~/.cache/modelclear)."),
