@@ -28,7 +28,7 @@ from scanner.cachefiles import write_atomic
 from scanner.errors import ResourceError
 from scanner.lang import currencies, is_chinese, is_english, jurisdiction_english, parse_chinese_number
 from scanner.models import CardInfo, Clause, FetchedRepo, LicenseHit
-from scanner.resources import data_folder, load_yaml
+from scanner.resources import data_folder, load_yaml, read_text
 
 MAX_SENTENCE_CHARS = 4000
 MAX_TEXT_CHARS = 2_000_000
@@ -373,6 +373,19 @@ def clause_rules_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+@lru_cache(maxsize=1)
+def known_clauses() -> dict[str, Any]:
+    """rules/known-clauses.json's texts when it was built with the current rules, else nothing (a stale table
+    is never used: it would report what older rules read)."""
+    try:
+        document = json.loads(read_text("rules", "known-clauses.json"))
+    except (ResourceError, ValueError):
+        return {}
+    if document.get("digest") != clause_rules_digest() or document.get("format") != ClauseMemo.FORMAT:
+        return {}
+    return dict(document.get("texts") or {})
+
+
 _CLAUSE_TYPES: dict[str, tuple[type, ...]] = {
     "kind": (str,), "value": (dict, type(None)), "start_line": (int,), "end_line": (int,), "quote": (str,),
     "rule": (str, type(None)),
@@ -417,22 +430,29 @@ class ClauseMemo:
         return self.cache_dir / "clauses" / f"{self.FORMAT}-{clause_rules_digest()}" / key[:2] / f"{key}.json"
 
     def _from_disk(self, key: str, text: str) -> tuple[Clause, ...] | None:
+        """The shipped table of known texts first (rules/known-clauses.json, valid only for the rules digest
+        it was built with), then the cache folder."""
         path = self._path(key)
-        if path is None or not path.is_file():
-            return None
+        data = known_clauses().get(key)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            clauses = tuple(_clause_from_json(item, text) for item in data)
+            if data is None and path is not None and path.is_file():
+                data = json.loads(path.read_text(encoding="utf-8"))
+            if data is None:
+                return None
+            return tuple(_clause_from_json(item, text) for item in data)
         except (OSError, ValueError, TypeError, KeyError):
             return None
-        return clauses
 
     def _to_disk(self, key: str, clauses: tuple[Clause, ...]) -> None:
         path = self._path(key)
         if path is not None:
-            entries = [{"kind": c.kind, "value": c.value, "start_line": c.start_line, "end_line": c.end_line,
-                        "quote": c.quote, "rule": c.rule} for c in clauses]
-            write_atomic(path, json.dumps(entries, ensure_ascii=False).encode("utf-8"))
+            write_atomic(path, json.dumps(self.entries(clauses), ensure_ascii=False).encode("utf-8"))
+
+    @staticmethod
+    def entries(clauses: tuple[Clause, ...]) -> list[dict[str, Any]]:
+        """Clauses as stored: everything but the file and the license, which belong to where a text is read."""
+        return [{"kind": c.kind, "value": c.value, "start_line": c.start_line, "end_line": c.end_line,
+                 "quote": c.quote, "rule": c.rule} for c in clauses]
 
 
 def _clause_from_json(item: Any, text: str) -> Clause:
