@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import HUB_ROOT, REPO_ROOT
 from tests.spdx3_offline import validate as spdx3_errors
-from tests.test_html_browser import CHROMIUM, FLAGS
+from tests.test_html_browser import CHROMIUM, browse
 
 EXAMPLES = REPO_ROOT / "examples" / "mirror"
 GGUF = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
@@ -130,14 +130,6 @@ def test_each_duty_once_with_its_paths_and_findings_stay_per_path(run_cli, tmp_p
 
 
 # -- the printable HTML ----------------------------------------------------------------------------------
-def _chromium(page: Path, tmp_path: Path, *extra: str) -> str:
-    assert CHROMIUM is not None
-    proc = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *extra, page.as_uri()],
-                          capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc.stdout
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 def test_html_prints_to_a_clean_pdf(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     page = tmp_path / "out" / "report.html"
@@ -148,10 +140,10 @@ def test_html_prints_to_a_clean_pdf(run_cli, tmp_path: Path) -> None:  # type: i
     assert html.index('id="summary"') < html.index('class="target"') < html.index('id="obligations"')
     assert html.count('<section class="target"') == 2 and html.count("<svg") == 2
     assert "<details><summary>" in html and "<details open" not in html  # collapsed on screen
-    dom = _chromium(page, tmp_path, "--dump-dom")
+    dom = browse(page, tmp_path, "--dump-dom")
     assert "ALLOWED WITH CONDITIONS" in dom and "<script" not in dom.lower()
     pdf = tmp_path / "report.pdf"
-    _chromium(page, tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    browse(page, tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     pdftotext = shutil.which("pdftotext")
@@ -172,7 +164,7 @@ def test_html_prints_to_a_clean_pdf(run_cli, tmp_path: Path) -> None:  # type: i
     else:
         assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 3
     shot = tmp_path / "report.png"
-    _chromium(page, tmp_path, f"--screenshot={shot}", "--window-size=1280,1600")
+    browse(page, tmp_path, f"--screenshot={shot}", "--window-size=1280,1600")
     assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 10_000
     if os.environ.get("MODELCLEAR_KEEP_SCREENSHOT"):
         shutil.copy(shot, os.environ["MODELCLEAR_KEEP_SCREENSHOT"])
