@@ -318,3 +318,31 @@ NON_COMMERCIAL_TRAPS: list[str] = [
 @pytest.mark.parametrize("text", NON_COMMERCIAL_TRAPS, ids=[f"nc-trap-{i}" for i in range(len(NON_COMMERCIAL_TRAPS))])
 def test_non_commercial_precision_traps(text: str) -> None:
     assert "non-commercial" not in kinds(text), kinds(text)
+
+
+# Batch-2 mechanisms (paraphrases written here, not corpus sentences).
+BATCH2: list[tuple[str, str, Any]] = [
+    ("share-alike", "Every fine-tuned model that the Licensee publishes shall be released only under this "
+                    "Licence.", None),
+    ("restriction-passthrough", "The Licensee must notify each recipient that the use restrictions in Annex B "
+                                "apply to them as well.", None),
+    ("attribution", 'Operators must show the words "Made with Quartz" somewhere visible to end users.',
+     {"text": "Made with Quartz"}),
+    ("restriction-passthrough", "您应当在转授权协议中纳入本协议附件一的使用限制，并要求被许可人遵守。", None),
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "value"), BATCH2, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(BATCH2)])
+def test_batch2_mechanisms(kind: str, text: str, value: Any) -> None:
+    found = kinds(text)
+    assert kind in found, found
+    if value is not None:
+        assert any(all(v.get(key) == item for key, item in value.items()) for v in found[kind] if v), found[kind]
+
+
+@pytest.mark.parametrize(("kind", "text"), [
+    ("non-commercial", "您可以将本模型用于商业或非商业目的，无需另行取得我方授权。"),
+    ("registration", "如贵方产品的月活跃用户超过五千万，贵方须向我方另行申请许可。"),
+])
+def test_batch2_precision_traps(kind: str, text: str) -> None:
+    assert kind not in kinds(text)
