@@ -27,7 +27,7 @@ from scanner.errors import UsageError
 from scanner.hubid import normalize_hub_id
 from scanner.models import CodeReference, RepoKind, RepoRef
 from scanner.resources import load_yaml
-from scanner.safefile import read_bounded
+from scanner.safefile import read_bounded, resolve_inside
 from scanner.text import shorten
 from scanner.yamlfiles import compose_documents, line_of, safe_load
 
@@ -111,12 +111,7 @@ def _kind_of(path: Path, rules: dict[str, Any]) -> str | None:
 def _read(root: Path, path: Path, limit: int) -> bytes:
     """A file's bytes within the bounds. A symlink is read only when it resolves to a file inside the
     repository (``app.py -> /dev/zero`` or ``-> /etc/passwd`` is a problem, not a read)."""
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.is_relative_to(root.resolve()):
-            raise OSError(0, "a symbolic link that points outside the repository")
-        path = target
-    return read_bounded(path, limit, follow_symlinks=False)
+    return read_bounded(resolve_inside(path, root), limit, follow_symlinks=False)
 
 
 def _files(root: Path, rules: dict[str, Any], problems: list[Problem]) -> Iterator[Path]:

@@ -19,7 +19,18 @@ class FileRefused(OSError):
 
 
 def read_bounded(path: Path, limit: int, follow_symlinks: bool = True) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes; else FileRefused (OSError on I/O errors).
+    """The bytes of a regular file of at most ``limit`` bytes; else FileRefused (OSError on I/O errors)."""
+    data, _ = read_head(path, limit, follow_symlinks, refuse_larger=True)
+    if len(data) > limit:
+        raise FileRefused(f"more than {limit} bytes (it grew while read)")
+    return data
+
+
+def read_head(path: Path, limit: int, follow_symlinks: bool = True, refuse_larger: bool = False
+              ) -> tuple[bytes, int]:
+    """(at most limit + 1 bytes of a regular file, its size): a caller that keeps a file's head (a model
+    card's front matter) tells "too large" from the bytes read. FileRefused for anything but a regular file,
+    and for a file over ``limit`` when ``refuse_larger``.
 
     Opened non-blocking (a FIFO cannot hang the open) and, unless ``follow_symlinks``, with O_NOFOLLOW;
     the checks are made on the open descriptor, and at most limit + 1 bytes are ever read.
@@ -34,7 +45,7 @@ def read_bounded(path: Path, limit: int, follow_symlinks: bool = True) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise FileRefused("not a regular file")
-        if info.st_size > limit:
+        if refuse_larger and info.st_size > limit:
             raise FileRefused(f"{info.st_size} bytes exceed the limit of {limit}")
         os.set_blocking(fd, True)
         chunks: list[bytes] = []
@@ -47,10 +58,16 @@ def read_bounded(path: Path, limit: int, follow_symlinks: bool = True) -> bytes:
             remaining -= len(chunk)
     finally:
         os.close(fd)
-    data = b"".join(chunks)
-    if len(data) > limit:
-        raise FileRefused(f"more than {limit} bytes (it grew while read)")
-    return data
+    return b"".join(chunks), info.st_size
+
+
+def resolve_inside(path: Path, root: Path) -> Path:
+    """Where ``path`` really is, when that is inside ``root``; else FileRefused. A checkout's LICENSE linked
+    to ~/.cache/huggingface/token or app.py linked to /dev/zero must never be read."""
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(Path(os.path.realpath(root))):
+        raise FileRefused("a symbolic link to a file outside the repository")
+    return real
 
 
 def confined(root: Path, value: str, what: str) -> Path:

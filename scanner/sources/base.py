@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import stat
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ import re2
 
 from scanner.models import CARD_FILE, FetchedRepo, RepoFile, RepoRef, SourceProblem, Status
 from scanner.resources import load_yaml
+from scanner.safefile import FileRefused, read_head, resolve_inside
 from scanner.text import decode_text
 
 
@@ -55,23 +55,16 @@ class FileSelection:
 
     def read_local(self, path: Path, name: str, root: Path) -> tuple[RepoFile, SourceProblem | None]:
         """Read one local file under the size cap; a file that is too large or not text is data, not a crash.
-
-        A symbolic link is followed only when it resolves to a regular file inside ``root``: a checkout whose
-        LICENSE links to ~/.cache/huggingface/token or /etc/passwd must never put that file into a report."""
+        Only a regular file that resolves inside ``root`` is read (scanner.safefile)."""
         try:
-            real = Path(os.path.realpath(path))
-            if not real.is_relative_to(Path(os.path.realpath(root))):
-                return self.refused(name, "is a symbolic link to a file outside the repository")
-            status = os.stat(real)
-            if not stat.S_ISREG(status.st_mode):
-                return self.refused(name, "is not a regular file")
-            with open(real, "rb") as handle:
-                data = handle.read(self.max_file_bytes + 1)
+            data, size = read_head(resolve_inside(path, root), self.max_file_bytes)
+        except FileRefused as exc:
+            return self.refused(name, f"is {exc}")
         except OSError as exc:
             message = f"{name} could not be read: {exc.strerror or exc.__class__.__name__}"
             return RepoFile(name, None, note=message), SourceProblem(message, file=name)
         if len(data) > self.max_file_bytes:
-            return self.too_large(name, max(status.st_size, len(data)), head=data)
+            return self.too_large(name, max(size, len(data)), head=data)
         return self.decode(name, data, size=len(data))
 
     @staticmethod
