@@ -14,14 +14,13 @@ import re
 import sys
 import threading
 
-from scanner.text import inert
+from scanner.text import inert, redact_urls
 
 _SECRETS: set[str] = set()
 _LOCK = threading.Lock()
 _BEARER = re.compile(r"(?i)\b(bearer)(\s+|%20)[^\s'\",;)\]}]+")
 # Authorization: VALUE / 'authorization': 'VALUE' / (b'Authorization', b'VALUE') / authorization=VALUE
 _AUTH_HEADER = re.compile(r"(?i)((?:proxy-)?authorization['\"]?\s*[:=,]\s*b?['\"]?)([^'\"\r\n,;)}\]]+)")
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@'\"<>]+@")
 _HF_TOKEN = re.compile(r"\bhf_[A-Za-z0-9]{8,}")
 MASK = "***"
 _MARK = "_modelclear_handler"
@@ -36,14 +35,14 @@ def add_secret(value: str | None) -> None:
 
 def redact(text: str) -> str:
     """``text`` with every known secret, bearer credential, Authorization value, Hub-style token and URL
-    userinfo replaced by ***."""
+    userinfo replaced by *** (URLs lose their userinfo and query, as everywhere an endpoint is echoed)."""
     with _LOCK:
         secrets = sorted(_SECRETS, key=len, reverse=True)
     for secret in secrets:
         text = text.replace(secret, MASK)
     text = _AUTH_HEADER.sub(lambda m: m.group(1) + MASK, text)
     text = _BEARER.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
-    text = _USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
+    text = redact_urls(text)
     return _HF_TOKEN.sub(MASK, text)
 
 

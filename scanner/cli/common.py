@@ -27,8 +27,7 @@ from scanner.models import RepoRef, Severity
 from scanner.policy import load_policy, parse_context
 from scanner.scancode_index import cache_root
 from scanner.sources import CacheSource, FileSelection, HubSettings, HubSource, LocalDirSource, MirrorSource, Source
-from scanner.sources.base import redact_urls
-from scanner.text import inert
+from scanner.text import inert, redact_urls
 from scanner.waivers import load_waivers
 
 EXIT_PASS, EXIT_FAILURE, EXIT_USAGE, EXIT_VIOLATIONS = 0, 1, 2, 3

@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from scanner import __version__
 from scanner.models import AuditResult, Condition, Evidence, ModelReport
-from scanner.sources.base import redact_urls
+from scanner.text import redact_urls
 
 TOOL_NAME = "modelclear"
 NOT_LEGAL_ADVICE = (

@@ -9,8 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import re2
-
 from scanner.models import CARD_FILE, FetchedRepo, RepoFile, RepoRef, SourceProblem, Status
 from scanner.resources import load_yaml
 from scanner.safefile import FileRefused, read_head, resolve_inside
@@ -97,18 +95,6 @@ class FileSelection:
             return (RepoFile(name, None, size=size, blob_id=blob_id, note=message),
                     SourceProblem(message, file=name, status=Status.OK))
         return RepoFile(name, text, size=size, blob_id=blob_id), None
-
-
-# scheme://user:password@ and ?query / #fragment of any URL in a text: where endpoints carry credentials
-# (a mirror's basic auth, an API key parameter, a CDN's signature). RE2: linear time on any text, since
-# error messages quote what a server sent.
-_USERINFO = re2.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@'\"<>]*@")
-_QUERY = re2.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s?#'\"<>]*)[?#][^\s'\"<>]*")
-
-
-def redact_urls(text: str) -> str:
-    """The text with every URL's userinfo, query and fragment removed: the one way an endpoint is echoed."""
-    return str(_QUERY.sub(r"\1", _USERINFO.sub(r"\1", text)))
 
 
 class Source(ABC):

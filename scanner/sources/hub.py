@@ -56,7 +56,8 @@ from huggingface_hub.file_download import repo_folder_name
 from huggingface_hub.utils import build_hf_headers, validate_repo_id  # type: ignore[attr-defined]  # lazy exports
 
 from scanner.models import CARD_FILE, FetchedRepo, Parent, Relation, RepoFile, RepoKind, RepoRef, SourceProblem, Status
-from scanner.sources.base import FileSelection, Source, redact_urls
+from scanner.sources.base import FileSelection, Source
+from scanner.text import redact_urls
 
 try:  # huggingface_hub 2.x ships its HTTP stack as httpx2; 1.x used httpx.
     import httpx2 as _http
