@@ -439,7 +439,8 @@ class ClauseMemo:
                 data = json.loads(path.read_text(encoding="utf-8"))
             if data is None:
                 return None
-            return tuple(_clause_from_json(item, text) for item in data)
+            lines = text.split("\n")
+            return tuple(_clause_from_json(item, lines) for item in data)
         except (OSError, ValueError, TypeError, KeyError):
             return None
 
@@ -455,13 +456,12 @@ class ClauseMemo:
                  "quote": c.quote, "rule": c.rule} for c in clauses]
 
 
-def _clause_from_json(item: Any, text: str) -> Clause:
+def _clause_from_json(item: Any, lines: list[str]) -> Clause:
     if not isinstance(item, dict) or set(item) != set(_CLAUSE_TYPES):
         raise ValueError("not a clause")
     for name, types in _CLAUSE_TYPES.items():
         if isinstance(item[name], bool) or not isinstance(item[name], types):
             raise ValueError(f"ill-typed {name}")
-    lines = text.split("\n")
     if not 1 <= item["start_line"] <= item["end_line"] <= len(lines) or \
             item["quote"] not in "\n".join(lines[item["start_line"] - 1: item["end_line"]]):
         raise ValueError("the quote is not at its lines")
