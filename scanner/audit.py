@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 import networkx as nx
 
 from scanner.card import card_from_metadata, parse_card
-from scanner.clauses import LINEAGE_FILES, ClauseMemo, attach_license, clause_identity, clauses_for_model, kind_infos
+from scanner.clauses import ClauseMemo, attach_license, clause_identity, clauses_for_model, kind_infos, terms_texts
 from scanner.discover import Discovery
 from scanner.identify import (
     Declaration,
@@ -346,13 +346,8 @@ def license_texts(repo: FetchedRepo, card: CardInfo, licenses: tuple[LicenseHit,
     def digest(text: str) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    texts: list[TextDigest] = []
-    with_hits = {hit.file for hit in licenses if hit.source == "file"}
-    for repo_file in repo.files:
-        if repo_file.text is None or repo_file.path == CARD_FILE or repo_file.path in LINEAGE_FILES:
-            continue
-        if repo_file.path in with_hits or is_terms_file(repo_file.path):
-            texts.append(TextDigest(repo_file.path, digest(repo_file.text)))
+    texts = [TextDigest(repo_file.path, digest(text))
+             for repo_file, text, _ in terms_texts(repo, licenses, is_terms_file)]
     sections = license_sections(card.body) if card.body else []
     if sections:
         texts.append(TextDigest(f"{CARD_FILE}#license-sections",

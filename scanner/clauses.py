@@ -27,7 +27,7 @@ from scanner import lang
 from scanner.cachefiles import write_atomic
 from scanner.errors import ResourceError
 from scanner.lang import currencies, is_chinese, is_english, jurisdiction_english, parse_chinese_number
-from scanner.models import CardInfo, Clause, FetchedRepo, LicenseHit
+from scanner.models import CARD_FILE, CardInfo, Clause, FetchedRepo, LicenseHit, RepoFile
 from scanner.resources import data_folder, load_yaml, read_text
 
 MAX_SENTENCE_CHARS = 4000
@@ -472,7 +472,6 @@ def _clause_from_json(item: Any, lines: list[str]) -> Clause:
 
 
 # -- which texts of a model are read ----------------------------------------------------------------------
-README = "README.md"
 LINEAGE_FILES = frozenset({"config.json", "adapter_config.json"})
 
 
@@ -497,14 +496,9 @@ def clauses_for_model(repo: FetchedRepo, card: CardInfo, card_file: str, license
         seen.update(_identity(c) for c in new)
         found.extend(new)
 
-    for repo_file in repo.files:
-        if repo_file.text is None or repo_file.path == README or repo_file.path in LINEAGE_FILES:
-            continue
-        hits = [h for h in licenses if h.source == "file" and h.file == repo_file.path]
-        if not hits and not is_terms_file(repo_file.path):
-            continue
+    for repo_file, body, hits in terms_texts(repo, licenses, is_terms_file):
         keys_with_text.update(h.key for h in hits)
-        found.extend(attach_license(c, hits) for c in run.extract(repo_file.text, repo_file.path))
+        found.extend(attach_license(c, hits) for c in run.extract(body, repo_file.path))
     seen.update(_identity(c) for c in found)
     if card.extra_gated_prompt:
         prompt_hits = [h for h in licenses if h.via == "extra_gated_prompt"]
@@ -521,6 +515,21 @@ def clauses_for_model(repo: FetchedRepo, card: CardInfo, card_file: str, license
         if text:
             add([replace(c, license=hit.key) for c in run.extract(text, f"license:{hit.key}")])
     return tuple(found)
+
+
+def terms_texts(repo: FetchedRepo, licenses: tuple[LicenseHit, ...], is_terms_file: Callable[[str], bool]
+                ) -> list[tuple[RepoFile, str, list[LicenseHit]]]:
+    """The repo's files that carry its terms, with their text and the licenses identified in each: files with
+    an identified license, and terms files (LICENSE*, USE_POLICY*, ...) even when unidentified. Clauses are
+    read from these, and a lock fingerprints these."""
+    chosen: list[tuple[RepoFile, str, list[LicenseHit]]] = []
+    for repo_file in repo.files:
+        if repo_file.text is None or repo_file.path == CARD_FILE or repo_file.path in LINEAGE_FILES:
+            continue
+        hits = [h for h in licenses if h.source == "file" and h.file == repo_file.path]
+        if hits or is_terms_file(repo_file.path):
+            chosen.append((repo_file, repo_file.text, hits))
+    return chosen
 
 
 def clause_identity(kind: str, value: Mapping[str, Any] | None) -> tuple[str, str]:

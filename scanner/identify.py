@@ -27,13 +27,12 @@ from typing import Any
 import re2
 
 from scanner.cachefiles import write_atomic
-from scanner.models import CardInfo, FetchedRepo, LicenseHit
+from scanner.models import CARD_FILE, CardInfo, FetchedRepo, LicenseHit
 from scanner.resources import load_yaml
 from scanner.scancode_index import license_facts
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"\w+")
-README = "README.md"
 
 
 # -- the declared side ---------------------------------------------------------------------------------
@@ -491,7 +490,7 @@ def identify(repo: FetchedRepo, card: CardInfo, card_file: str, detector: Detect
                 category=facts.get("category"), via=declaration.via))
     unidentified: list[tuple[str, str | None]] = []
     for repo_file in repo.files:
-        if repo_file.text is None or repo_file.path == README:
+        if repo_file.text is None or repo_file.path == CARD_FILE:
             continue
         if any(fnmatch.fnmatchcase(repo_file.path, p) for p in detector.settings.skip_files):
             continue
@@ -512,7 +511,7 @@ def identify(repo: FetchedRepo, card: CardInfo, card_file: str, detector: Detect
         for match in detector.detect(card.extra_gated_prompt).matches:
             hits.append(LicenseHit(match.key, match.spdx, "card", card_file, line, line, match.score,
                                    name=match.name, category=match.category, via="extra_gated_prompt"))
-    if not settled and card_file == README and card.body.strip():
+    if not settled and card_file == CARD_FILE and card.body.strip():
         sections = license_sections(card.body) if hits else [(0, card.body)]
         for offset, section in sections:
             # Prose with no license-bearing word cannot name a license: ScanCode's index (1.4 GiB) is not
@@ -520,7 +519,7 @@ def identify(repo: FetchedRepo, card: CardInfo, card_file: str, detector: Detect
             if not detector.settings.may_name_a_license(section):
                 continue
             found = detector.detect(section[: detector.settings.max_section_chars]).matches
-            hits.extend(_hits(found, "card", README, card.body_start_line - 1 + offset))
+            hits.extend(_hits(found, "card", CARD_FILE, card.body_start_line - 1 + offset))
     return Identification(tuple(hits), declarations, tuple(unidentified))
 
 
