@@ -55,7 +55,9 @@ from huggingface_hub.errors import (
 from huggingface_hub.file_download import repo_folder_name
 from huggingface_hub.utils import build_hf_headers, validate_repo_id  # type: ignore[attr-defined]  # lazy exports
 
+from scanner.cachefiles import write_atomic
 from scanner.models import CARD_FILE, FetchedRepo, Parent, Relation, RepoFile, RepoKind, RepoRef, SourceProblem, Status
+from scanner.safefile import read_head, resolve_inside
 from scanner.sources.base import FileSelection, Source
 from scanner.text import redact_urls
 
@@ -384,10 +386,9 @@ class HubSource(Source):
         """This commit's copy of a file, as hf_hub_download would have reused it (read to the cap)."""
         if not revision or not _COMMIT.fullmatch(revision) or not _plain_name(name):
             return None
-        pointer = self._storage(ref) / "snapshots" / revision / name
-        try:
-            with open(pointer, "rb") as handle:
-                data = handle.read(cap + 1)
+        storage = self._storage(ref)
+        try:  # the same bounded read as the offline cache source: a regular file inside the repo's folder
+            data, _ = read_head(resolve_inside(storage / "snapshots" / revision / name, storage), cap)
         except OSError:
             return None
         return _Answer(_http.Response(200, content=data[:cap]), len(data) > cap)
@@ -406,13 +407,10 @@ class HubSource(Source):
         storage = self._storage(ref)
         blob = storage / "blobs" / etag
         pointer = storage / "snapshots" / commit / name
+        if not blob.exists() and not write_atomic(blob, data):
+            return  # a read-only cache costs only the offline shortcut
         try:
-            blob.parent.mkdir(parents=True, exist_ok=True)
             pointer.parent.mkdir(parents=True, exist_ok=True)
-            if not blob.exists():
-                partial = blob.with_name(f"{etag}.{os.getpid()}.{threading.get_ident()}.incomplete")
-                partial.write_bytes(data)
-                os.replace(partial, blob)
             if not pointer.exists():
                 try:
                     os.symlink(os.path.relpath(blob, pointer.parent), pointer)
