@@ -336,6 +336,12 @@ def kind_infos() -> dict[str, KindInfo]:
     return kinds
 
 
+def describe_clause(clause: Clause) -> str:
+    """The duty in words, from the kind's message template (rules/clauses/<kind>.yml)."""
+    info = kind_infos().get(clause.kind)
+    return info.describe(clause.value) if info is not None else clause.kind
+
+
 @lru_cache(maxsize=1)
 def engine() -> ClauseEngine:
     return ClauseEngine.load()

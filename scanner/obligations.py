@@ -46,7 +46,7 @@ from typing import Any
 
 import networkx as nx
 
-from scanner.clauses import clause_identity, kind_infos
+from scanner.clauses import clause_identity, describe_clause, kind_infos
 from scanner.models import (
     Answer,
     AuditResult,
@@ -197,7 +197,7 @@ def _obligations(result: AuditResult, lineage: _Lineage, policy: Policy, finding
         indices = tuple(merged.get(key, ()))
         live = [result.findings[i].severity for i in indices if not result.findings[i].waived]
         obligations.append(Obligation(
-            id=f"O{number}", kind=clause.kind, text=describe(clause), value=clause.value or None,
+            id=f"O{number}", kind=clause.kind, text=describe_clause(clause), value=clause.value or None,
             license=clause.license, model=model_id,
             evidence=Evidence(file=clause.file, start_line=clause.start_line, quote=clause.quote),
             models=tuple(carriers[key]),
@@ -219,12 +219,6 @@ def _cited_elsewhere(clause: Clause) -> bool:
 def _file_copies_first(clauses: Iterable[Clause]) -> list[Clause]:
     """A repo's own files before the gated prompt and reference texts, so evidence quotes a real file."""
     return sorted(clauses, key=_cited_elsewhere)
-
-
-def describe(clause: Clause) -> str:
-    """The duty in words, from the kind's message template (rules/clauses/<kind>.yml)."""
-    info = kind_infos().get(clause.kind)
-    return info.describe(clause.value) if info is not None else clause.kind
 
 
 def _answer(target: ModelReport, findings: _Findings, lineage: _Lineage, policy: Policy,
@@ -262,7 +256,7 @@ def _answer(target: ModelReport, findings: _Findings, lineage: _Lineage, policy:
             index = _clause_finding(findings, rule, model_id, target.id, clause)
             matched = findings.all[index] if index is not None else None
             check = policy.threshold_check(rule, clause.value) if rule and clause.kind in THRESHOLD_KINDS else None
-            item = Condition(kind=clause.kind, text=describe(clause), model=model_id, path=path,
+            item = Condition(kind=clause.kind, text=describe_clause(clause), model=model_id, path=path,
                              value=clause.value or None, license=clause.license,
                              evidence=Evidence(clause.file, clause.start_line, clause.quote), check=check,
                              obligation=obligation.id if obligation else None,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from scanner.audit import TextAudit
-from scanner.clauses import kind_infos
+from scanner.clauses import describe_clause
 from scanner.report.common import NOT_LEGAL_ADVICE, tool_info
 from scanner.report.json_report import clause_json, license_json
 from scanner.text import inert, inert_lines
@@ -30,7 +30,6 @@ def render_json(audits: Sequence[TextAudit]) -> str:
 
 
 def render_text(audits: Sequence[TextAudit]) -> str:
-    kinds = kind_infos()
     lines: list[str] = []
     for audit in audits:
         lines.append(f"{audit.file}")
@@ -45,8 +44,7 @@ def render_text(audits: Sequence[TextAudit]) -> str:
         if not audit.clauses:
             lines.append("  no clauses found")
         for clause in audit.clauses:
-            info = kinds[clause.kind]
-            lines.append(f"  {clause.kind:24} {inert(info.describe(clause.value))}")
+            lines.append(f"  {clause.kind:24} {inert(describe_clause(clause))}")
             lines.append(f"  {'':24} {audit.file}:{clause.start_line}-{clause.end_line}: "
                          f"\"{inert(clause.quote[:300])}{'...' if len(clause.quote) > 300 else ''}\"")
         lines.append("")
