@@ -7,18 +7,16 @@ from pathlib import Path
 import click
 
 from scanner.audit import TextAudit, audit_text
-from scanner.clauses import ClauseMemo
 from scanner.cli.common import (
     EXIT_PASS,
     EXIT_USAGE,
     cli,
     emit,
     guarded,
+    remembering,
 )
-from scanner.identify import Detector
 from scanner.report import clauses_report
 from scanner.safefile import FileRefused, read_bounded
-from scanner.scancode_index import cache_root
 from scanner.sources import FileSelection
 from scanner.text import decode_text
 
@@ -38,8 +36,7 @@ def clauses_command(ctx: click.Context, /, files: tuple[Path, ...], output_forma
     Exit 2 when a file could not be read (the others are still reported)."""
     def run() -> int:
         limit = FileSelection.load(max_file_size).max_file_bytes
-        detector = Detector(cache_dir=None if no_cache else cache_root())
-        memo = ClauseMemo(cache_dir=None if no_cache else cache_root())
+        detector, memo = remembering(no_cache)
         audits: list[TextAudit] = []
         for path in files:
             try:

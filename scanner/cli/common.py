@@ -95,6 +95,13 @@ class Prepared:
     description: str
 
 
+def remembering(no_cache: bool) -> tuple[Detector, ClauseMemo]:
+    """The license detector and the clause memo, both keeping what they learn in modelclear's cache folder
+    (MODELCLEAR_CACHE) unless --no-cache."""
+    cache_dir = None if no_cache else cache_root()
+    return Detector(cache_dir=cache_dir), ClauseMemo(cache_dir=cache_dir)
+
+
 def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, context: tuple[str, ...],
             waivers_file: Path | None, endpoint: str | None, token: str | None,
             revision: str | None, offline: bool, mirror: Path | None, cache_dir: Path | None, timeout: float,
@@ -121,9 +128,8 @@ def prepare(targets: tuple[str, ...], fail_on: str, policy_name: str, context: t
         settings = HubSettings.from_env(endpoint=endpoint, token=token, timeout=timeout, retries=retries,
                                         deadline=deadline, cache_dir=cache_dir)
         hub_source = HubSource(settings, selection)
-    detector = Detector(cache_dir=None if no_cache else cache_root())
+    detector, memo = remembering(no_cache)
     progress = progress_printer() if sys.stderr.isatty() else None
-    memo = ClauseMemo(cache_dir=None if no_cache else cache_root())
     options = AuditOptions(policy=policy, fail_on=FAIL_ON[fail_on], jobs=jobs, detector=detector, depth=depth,
                            max_nodes=max_nodes, waivers=waivers, progress=progress, clause_memo=memo)
     return Prepared(refs, _Dispatch(hub_source, LocalDirSource(selection), local_refs), options,
