@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import yaml
 
@@ -66,6 +66,7 @@ class FixtureHub:
     faults: dict[str, dict[str, Any]] = field(default_factory=dict)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
+    page_size: int = 25  # models per page of /api/models (the client follows the Link header)
     _counts: dict[tuple[str, str], int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -175,7 +176,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, head: bool) -> None:
         path = unquote(urlsplit(self.path).path)
         try:
-            if path.startswith("/api/models/"):
+            if path == "/api/models":
+                self._list(dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True)),
+                           [value for key, value in parse_qsl(urlsplit(self.path).query) if key == "filter"])
+            elif path.startswith("/api/models/"):
                 self._api("model", path[len("/api/models/"):])
             elif path.startswith("/api/datasets/"):
                 self._api("dataset", path[len("/api/datasets/"):])
@@ -191,6 +195,35 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(404, b"", {})
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _list(self, query: dict[str, str], tags: list[str]) -> None:
+        """The model listing: ``author`` (the org folder), ``search`` (part of the id, any case) and
+        ``filter`` (each a tag of the card: its ``tags`` or ``license:<id>``), ``cursor`` pages."""
+        root = self.fixture.root
+        ids = []
+        for org in sorted(p for p in root.iterdir() if p.is_dir() and p.name != "datasets"):
+            if query.get("author") and org.name != query["author"]:
+                continue
+            for folder in sorted(p for p in org.iterdir() if p.is_dir()):
+                repo_id = f"{org.name}/{folder.name}"
+                if query.get("search", "").lower() not in repo_id.lower():
+                    continue
+                readme = folder / "README.md"
+                card = _front_matter(readme.read_text(encoding="utf-8", errors="replace")) if readme.is_file() else None
+                card = card or {}
+                licenses = card.get("license") or []
+                have = {str(t) for t in (card.get("tags") or [])} | {
+                    f"license:{name}" for name in (licenses if isinstance(licenses, list) else [licenses])}
+                if all(tag in have for tag in tags):
+                    ids.append(repo_id)
+        start = int(query.get("cursor") or 0)
+        page = ids[start:start + self.fixture.page_size]
+        headers = {}
+        if start + self.fixture.page_size < len(ids):
+            rest = [(k, v) for k, v in parse_qsl(urlsplit(self.path).query) if k != "cursor"]
+            rest.append(("cursor", str(start + self.fixture.page_size)))
+            headers["Link"] = f'<{self.fixture.url}/api/models?{urlencode(rest)}>; rel="next"'
+        self._send_json(200, [{"id": repo_id, "modelId": repo_id} for repo_id in page], headers)
 
     def _api(self, kind: str, rest: str) -> None:
         repo_id, _, revision = rest.partition("/revision/")

@@ -3,7 +3,7 @@ the shared options and the exit-code mapping live in scanner.cli.common."""
 
 from __future__ import annotations
 
-from scanner.cli import audit, clauses, diff, discover, lock, policy  # noqa: F401 - each registers its subcommands
+from scanner.cli import audit, clauses, diff, discover, inventory, lock, policy  # noqa: F401 - each registers its subcommands
 from scanner.cli.common import cli
 
 __all__ = ["cli", "main"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,8 +170,20 @@ class _Dispatch(Source):
         self.hub, self.local, self.local_refs = hub, local, local_refs
         self.name = hub.name
 
+    def _route(self, ref: RepoRef) -> Source:
+        return self.local if ref in self.local_refs else self.hub
+
     def fetch(self, ref: RepoRef) -> Any:
-        return (self.local if ref in self.local_refs else self.hub).fetch(ref)
+        return self._route(ref).fetch(ref)
+
+    def fingerprint(self, ref: RepoRef) -> str | None:
+        return self._route(ref).fingerprint(ref)
+
+    def for_one_audit(self) -> Source:
+        return _Dispatch(self.hub.for_one_audit(), self.local, self.local_refs)
+
+    def list_models(self, author: str | None, search: str | None, tags: tuple[str, ...]) -> Iterator[str]:
+        return self.hub.list_models(author, search, tags)
 
     def describe(self) -> str:
         return self.hub.describe()
@@ -191,16 +204,25 @@ def parse_targets(targets: tuple[str, ...], revision: str | None) -> tuple[list[
         if path_like:
             if not os.path.isdir(expanded):
                 raise UsageError(f"{raw!r} is not a directory")
-            ref = RepoRef(id=target, local_path=os.path.abspath(expanded))
-            local.add(ref)
-            refs.append(ref)
+            local_ref = RepoRef(id=target, local_path=os.path.abspath(expanded))
+            local.add(local_ref)
+            refs.append(local_ref)
             continue
-        hub_id, _, pinned = target.partition("@")
-        normalized = normalize_hub_id(hub_id)
-        if normalized is None or normalized != hub_id or (_ and not pinned):
+        hub_ref = parse_hub_target(target, revision)
+        if hub_ref is None:
             raise UsageError(f"{raw!r} is neither a Hub model id (org/name[@revision]) nor a directory")
-        refs.append(RepoRef(id=hub_id, revision=pinned or revision))
+        refs.append(hub_ref)
     return refs, local
+
+
+def parse_hub_target(target: str, revision: str | None = None) -> RepoRef | None:
+    """``org/name`` or ``org/name@rev`` exactly as the Hub spells ids, else None; ``revision`` applies to
+    an id without its own."""
+    hub_id, at, pinned = target.partition("@")
+    normalized = normalize_hub_id(hub_id)
+    if normalized is None or normalized != hub_id or (at and not pinned) or any(c.isspace() for c in pinned):
+        return None
+    return RepoRef(id=hub_id, revision=pinned or revision)
 
 
 def guarded(run: Any, verbose: int) -> int:

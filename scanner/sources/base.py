@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from scanner.errors import UsageError
 from scanner.models import CARD_FILE, FetchedRepo, RepoFile, RepoRef, SourceProblem, Status
 from scanner.resources import load_yaml
 from scanner.safefile import FileRefused, read_head, resolve_inside
 from scanner.text import decode_text
+
+COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,27 @@ class FileSelection:
         return RepoFile(name, text, size=size, blob_id=blob_id), None
 
 
+def commit_fingerprint(commit: str) -> str:
+    return f"commit:{commit}"
+
+
+def fingerprint_of(repo: FetchedRepo) -> str | None:
+    """A repo's content identity: its commit when the source knows one, else a digest of the files it
+    lists and of the license-bearing texts read; None for a repo that could not be read."""
+    if repo.status not in (Status.OK, Status.GATED):
+        return None
+    if repo.revision and COMMIT.fullmatch(repo.revision):
+        return commit_fingerprint(repo.revision)
+    digest = hashlib.sha256()
+    for name in repo.listed_files:
+        digest.update(b"name\0" + name.encode("utf-8", "surrogatepass") + b"\0")
+    for repo_file in repo.files:
+        text = "" if repo_file.text is None else repo_file.text
+        digest.update(b"file\0" + repo_file.path.encode("utf-8", "surrogatepass") + b"\0" +
+                      hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+    return f"files:{digest.hexdigest()}"
+
+
 class Source(ABC):
     """Fetches repos. ``fetch`` never raises for a repo's content or availability: that is returned as data."""
 
@@ -112,6 +138,19 @@ class Source(ABC):
     def describe(self) -> str:
         """A short human description for provenance headers (no secrets)."""
         return self.name
+
+    def for_one_audit(self) -> Source:
+        """The source one audit of many uses (an inventory): sources with per-audit state renew it."""
+        return self
+
+    def fingerprint(self, ref: RepoRef) -> str | None:
+        """What identifies the repo's current content, as cheaply as the source can tell: an inventory
+        audits a model again only when this differs from its last audit's. Local sources read the files."""
+        return fingerprint_of(self.fetch(ref))
+
+    def list_models(self, author: str | None, search: str | None, tags: tuple[str, ...]) -> Iterator[str]:
+        """Model ids this source lists (the Hub's model listing); a source that cannot list says so."""
+        raise UsageError(f"{self.describe()} cannot list models; name them, or use --from-file")
 
     def read_directory(self, ref: RepoRef, directory: Path, source_name: str,
                        revision: str | None = None, root: Path | None = None) -> FetchedRepo:

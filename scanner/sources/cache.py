@@ -7,16 +7,13 @@ as an error with the reason, never silently skipped.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from huggingface_hub import constants
 from huggingface_hub.file_download import repo_folder_name
 
 from scanner.models import FetchedRepo, RepoRef, SourceProblem, Status
-from scanner.sources.base import FileSelection, Source
-
-_COMMIT = re.compile(r"[0-9a-f]{40}")
+from scanner.sources.base import COMMIT, FileSelection, Source
 
 
 class CacheSource(Source):
@@ -34,7 +31,7 @@ class CacheSource(Source):
         revision = ref.revision or "main"
         if not folder.is_dir():
             return self._not_cached(ref, f"{ref.id} is not in the local Hugging Face cache ({self.cache_dir})")
-        commit = revision if _COMMIT.fullmatch(revision) else self._read_ref(folder, revision)
+        commit = revision if COMMIT.fullmatch(revision) else self._read_ref(folder, revision)
         if commit is None:
             return self._not_cached(ref, f"revision {revision!r} of {ref.id} is not in the local cache")
         snapshot = folder / "snapshots" / commit
@@ -49,7 +46,7 @@ class CacheSource(Source):
         if ".." in revision.split("/") or not ref_file.is_file():
             return None
         commit = ref_file.read_text(encoding="ascii", errors="replace").strip()
-        return commit if _COMMIT.fullmatch(commit) else None
+        return commit if COMMIT.fullmatch(commit) else None
 
     def _not_cached(self, ref: RepoRef, message: str) -> FetchedRepo:
         problem = SourceProblem(message + " and offline mode forbids fetching it")

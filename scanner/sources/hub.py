@@ -27,6 +27,7 @@ card of record there. Secrets never reach a message: every text built from an ex
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import json
 import logging
@@ -34,7 +35,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import partial
@@ -58,7 +59,7 @@ from huggingface_hub.utils import build_hf_headers, validate_repo_id  # type: ig
 from scanner.cachefiles import write_atomic
 from scanner.models import CARD_FILE, FetchedRepo, Parent, Relation, RepoFile, RepoKind, RepoRef, SourceProblem, Status
 from scanner.safefile import read_head, resolve_inside
-from scanner.sources.base import FileSelection, Source
+from scanner.sources.base import COMMIT, FileSelection, Source, commit_fingerprint
 from scanner.text import redact_urls
 
 try:  # huggingface_hub 2.x ships its HTTP stack as httpx2; 1.x used httpx.
@@ -86,7 +87,6 @@ for _logger in (_http.__name__, "huggingface_hub.utils._http"):
 DEFAULT_ENDPOINT = "https://huggingface.co"
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 ERROR_BODY_BYTES = 64 * 1024  # enough for the Hub's error message; an error page is not evidence
-_COMMIT = re.compile(r"[0-9a-f]{40}")
 _BLOB = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 T = TypeVar("T")
 
@@ -183,6 +183,26 @@ class _RepoInfo:
     problems: tuple[str, ...]
 
 
+class _AuditClock:
+    """When the current audit's deadline passes: set by its first fetch."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._end: float | None = None
+
+    def end(self, now: float, allowed: float) -> float:
+        with self._lock:
+            if self._end is None:
+                self._end = now + allowed
+            return self._end
+
+
+class _Shared:
+    """What every view of one source shares: the HTTP session, made in the runner's loop on first use."""
+
+    session: _http.AsyncClient | None = None
+
+
 class _Runner:
     """One event loop per process, in a daemon thread: a fetch from any worker thread runs its coroutine
     there, so requests of concurrent fetches share one loop and one session."""
@@ -210,12 +230,40 @@ class HubSource(Source):
         self.settings = settings
         self._base, self._auth, self._params = _split_endpoint(settings.endpoint)
         self._sleep = sleep
-        self._audit_end: float | None = None
-        self._lock = threading.Lock()
-        self._session: _http.AsyncClient | None = None
+        self._clock = _AuditClock()
+        self._shared = _Shared()
 
     def describe(self) -> str:
         return redact_urls(f"hub {self.settings.endpoint}")
+
+    def for_one_audit(self) -> HubSource:
+        """This source with a fresh audit deadline, sharing the session and its connection pool: an
+        inventory runs one audit after another, each bounded by ``audit_deadline`` from its own start."""
+        view = copy.copy(self)
+        view._clock = _AuditClock()
+        return view
+
+    def fingerprint(self, ref: RepoRef) -> str | None:
+        """The commit the ref resolves to now, from one metadata call (no files); None when the Hub does
+        not say (then the model is audited, and the audit records why)."""
+        if ref.revision and COMMIT.fullmatch(ref.revision):
+            return commit_fingerprint(ref.revision)
+        deadline = self._deadline()
+        client_call = partial(self._info, ref=ref, deadline=deadline, blobs=False)
+        try:
+            info = _Runner.run(self._with_retry(ref.id, None, deadline, lambda: client_call(self._client())))
+        except Exception as exc:  # a fault here is the audit's to report, with its retries
+            log.info("%s: no fingerprint: %s", ref.id, self.redact(str(exc))[:200])
+            return None
+        return commit_fingerprint(info.sha) if info.sha and COMMIT.fullmatch(info.sha) else None
+
+    def list_models(self, author: str | None, search: str | None, tags: tuple[str, ...]) -> Iterator[str]:
+        """Model ids from the Hub's listing, page by page as the client follows its Link headers."""
+        from huggingface_hub import HfApi
+
+        api = HfApi(endpoint=self._base, token=self.settings.token)
+        for info in api.list_models(author=author or None, search=search or None, filter=list(tags) or None):
+            yield info.id
 
     # -- the repo -------------------------------------------------------------------------------
     def fetch(self, ref: RepoRef) -> FetchedRepo:
@@ -234,17 +282,14 @@ class HubSource(Source):
     def _client(self) -> _http.AsyncClient:
         """The source's one HTTP session, created in the runner's loop on first use: every repo of the run
         shares its connection pool (a session of its own per repo cost ~25 ms of CPU, more than a request)."""
-        if self._session is None:
-            self._session = get_async_session()
-        return self._session
+        if self._shared.session is None:
+            self._shared.session = get_async_session()
+        return self._shared.session
 
     def _deadline(self) -> _Deadline:
         """The sooner of this repo's deadline and the audit's (which starts with the first fetch)."""
         now = time.monotonic()
-        with self._lock:
-            if self._audit_end is None:
-                self._audit_end = now + self.settings.audit_deadline
-            audit_end = self._audit_end
+        audit_end = self._clock.end(now, self.settings.audit_deadline)
         if audit_end < now + self.settings.deadline:
             return _Deadline(audit_end, f"the audit's deadline of {self.settings.audit_deadline:g} s")
         return _Deadline(now + self.settings.deadline, f"the deadline of {self.settings.deadline:g} s per repo")
@@ -301,7 +346,7 @@ class HubSource(Source):
             files.append(repo_file)
             if problem is not None:
                 problems.append(problem)
-        if revision and _COMMIT.fullmatch(revision) and any(f.text is not None for f in files):
+        if revision and COMMIT.fullmatch(revision) and any(f.text is not None for f in files):
             self._remember_ref(ref, revision)
         return FetchedRepo(
             ref, status, self.name, revision=revision, files=tuple(files), api_card_data=info.card_data,
@@ -309,13 +354,15 @@ class HubSource(Source):
             problems=tuple(problems),
         )
 
-    async def _info(self, client: _http.AsyncClient, ref: RepoRef, deadline: _Deadline) -> _RepoInfo:
+    async def _info(self, client: _http.AsyncClient, ref: RepoRef, deadline: _Deadline,
+                    blobs: bool = True) -> _RepoInfo:
         validate_repo_id(ref.id)
         kind = "datasets" if ref.kind is RepoKind.DATASET else "models"
         url = f"{self._base}/api/{kind}/{ref.id}"
         if ref.revision is not None:
             url += f"/revision/{quote(ref.revision, safe='')}"
-        answer = await self._get(client, url, deadline, self.settings.max_api_bytes, {"blobs": "true"})
+        answer = await self._get(client, url, deadline, self.settings.max_api_bytes,
+                                 {"blobs": "true"} if blobs else None)
         if answer.truncated:
             raise _Malformed(f"larger than {self.settings.max_api_bytes} bytes")
         return _parse_info(answer.data)
@@ -330,7 +377,7 @@ class HubSource(Source):
         url = hf_hub_url(ref.id, name, repo_type=ref.kind.value, revision=revision, endpoint=self._base)
         answer = await self._get(client, url, deadline, cap)
         if not answer.truncated:
-            commit = revision if revision and _COMMIT.fullmatch(revision) else \
+            commit = revision if revision and COMMIT.fullmatch(revision) else \
                 answer.response.headers.get(constants.HUGGINGFACE_HEADER_X_REPO_COMMIT)
             self._store(ref, commit, name, answer)
         return answer
@@ -384,7 +431,7 @@ class HubSource(Source):
 
     def _cached(self, ref: RepoRef, revision: str | None, name: str, cap: int) -> _Answer | None:
         """This commit's copy of a file, as hf_hub_download would have reused it (read to the cap)."""
-        if not revision or not _COMMIT.fullmatch(revision) or not _plain_name(name):
+        if not revision or not COMMIT.fullmatch(revision) or not _plain_name(name):
             return None
         storage = self._storage(ref)
         try:  # the same bounded read as the offline cache source: a regular file inside the repo's folder
@@ -396,7 +443,7 @@ class HubSource(Source):
     def _store(self, ref: RepoRef, commit: str | None, name: str, answer: _Answer) -> None:
         """Keep a complete file in the HF cache layout (blobs/<etag>, snapshots/<commit>/<name> -> blob), so
         a later --offline audit finds it. The blob is named by a hash the content was checked against."""
-        if not commit or not _COMMIT.fullmatch(commit) or not _plain_name(name):
+        if not commit or not COMMIT.fullmatch(commit) or not _plain_name(name):
             return
         data = answer.data
         headers = answer.response.headers
@@ -546,7 +593,7 @@ def _parse_info(body: bytes) -> _RepoInfo:
         raise _Malformed(f"a JSON {type(data).__name__}, not an object")
     problems: list[str] = []
     sha = data.get("sha")
-    if sha is not None and not (isinstance(sha, str) and _COMMIT.fullmatch(sha)):
+    if sha is not None and not (isinstance(sha, str) and COMMIT.fullmatch(sha)):
         problems.append(f"sha is {_shown(sha)}, not a commit id; the requested revision is read instead")
         sha = None
     card_data = data.get("cardData")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from scanner.models import FetchedRepo, RepoKind, RepoRef, SourceProblem, Status
+from scanner.card import parse_card
+from scanner.models import CARD_FILE, FetchedRepo, RepoKind, RepoRef, SourceProblem, Status
 from scanner.sources.base import FileSelection, Source
 
 
@@ -36,6 +38,27 @@ class MirrorSource(Source):
     def repo_dir(self, ref: RepoRef) -> Path:
         base = self.root / "datasets" if ref.kind is RepoKind.DATASET else self.root
         return base.joinpath(*ref.id.split("/"))
+
+    def list_models(self, author: str | None, search: str | None, tags: tuple[str, ...]) -> Iterator[str]:
+        """The mirror's models as the Hub lists them: ``author`` is the org folder, ``search`` a
+        case-insensitive part of the id, and every one of ``tags`` must be among the card's tags (its
+        ``tags``, and ``license:<id>`` for each declared license)."""
+        orgs = [self.root / author] if author else sorted(p for p in self.root.iterdir() if p.name != "datasets")
+        for org in orgs:
+            if not org.is_dir() or org.is_symlink():
+                continue
+            for folder in sorted(org.iterdir()):
+                model_id = f"{org.name}/{folder.name}"
+                if not folder.is_dir() or folder.is_symlink() or (search and search.lower() not in model_id.lower()):
+                    continue
+                if tags and not set(tags) <= self._tags(folder):
+                    continue
+                yield model_id
+
+    def _tags(self, folder: Path) -> set[str]:
+        repo_file, _ = self.selection.read_local(folder / CARD_FILE, CARD_FILE, folder)
+        card = parse_card(repo_file.text) if repo_file.text is not None else None
+        return set(card.tags) | {f"license:{name}" for name in card.licenses} if card else set()
 
     def fetch(self, ref: RepoRef) -> FetchedRepo:
         directory = self.repo_dir(ref).resolve()
