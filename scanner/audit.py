@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import nullcontext
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -95,7 +96,10 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions,
     cut_off: list[tuple[str, str]] = []  # (node whose lineage was not fully followed, why)
     wanted_by: dict[str, str] = {}  # lineage repo -> the repo that named it first
     level = 0
-    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+    # One job: no pool at all (an inventory runs many one-job audits side by side, and a pool's threads per
+    # audit cost more than the audit's own work).
+    with ThreadPoolExecutor(max_workers=options.jobs) if options.jobs > 1 else nullcontext() as pool:
+        fetch_all = pool.map if pool is not None else map
         while frontier:
             fresh = [ref for ref in dict.fromkeys(frontier) if node_key(ref.kind, ref.id) not in examined]
             if level:  # targets are always audited; the budget bounds the lineage walk
@@ -105,7 +109,7 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions,
                                     f"the audit's budget of {options.max_nodes} repos was reached "
                                     f"({ref.id} was not fetched)"))
                 fresh = fresh[:room]
-            for position, (ref, repo) in enumerate(zip(fresh, pool.map(_fetch_logged(source), fresh), strict=True)):
+            for position, (ref, repo) in enumerate(zip(fresh, fetch_all(_fetch_logged(source), fresh), strict=True)):
                 role = (Role.TARGET if level == 0 else
                         Role.DATASET if ref.kind is RepoKind.DATASET else Role.ANCESTOR)
                 key = node_key(ref.kind, ref.id)
@@ -162,7 +166,8 @@ def _discovery_findings(discovery: Discovery, policy: Policy) -> list[Finding]:
 
 def _fetch_logged(source: Source) -> Callable[[RepoRef], FetchedRepo]:
     def fetch(ref: RepoRef) -> FetchedRepo:
-        log.info("fetching %s from %s", ref.id, source.describe())
+        if log.isEnabledFor(logging.INFO):  # describe() redacts a URL: not worth it for an unseen line
+            log.info("fetching %s from %s", ref.id, source.describe())
         repo = source.fetch(ref)
         log.info("%s: %s", ref.id, repo.status.value)
         return repo

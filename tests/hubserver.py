@@ -32,8 +32,10 @@ RevisionNotFound. Repos without ``revisions`` serve ``main`` and their ``sha`` a
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -60,6 +62,13 @@ class Request:
     authorization: str | None
 
 
+@dataclass(frozen=True)
+class _FolderFacts:
+    sha: str
+    listing: tuple[tuple[str, int, str], ...]  # (name, size, git blob sha1)
+    card: dict[str, Any] | None
+
+
 @dataclass
 class FixtureHub:
     root: Path
@@ -70,6 +79,7 @@ class FixtureHub:
     _counts: dict[tuple[str, str], int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
+    _facts: dict[Path, tuple[Any, _FolderFacts]] = field(default_factory=dict)
     closed: threading.Event = field(default_factory=threading.Event)  # ends trickling answers at shutdown
 
     @property
@@ -127,12 +137,30 @@ class FixtureHub:
         if fault:
             meta["fault"] = fault
         if "sha" not in meta:
-            digest = hashlib.sha1()
-            for path in sorted(folder.iterdir()):
-                if path.is_file() and path.name != FIXTURE_FILE:
-                    digest.update(path.name.encode() + b"\0" + path.read_bytes())
-            meta["sha"] = digest.hexdigest()
+            meta["sha"] = self.facts(folder).sha
         return folder, meta
+
+    def facts(self, folder: Path) -> _FolderFacts:
+        """The folder's commit-like digest, file listing and card front matter, computed once per content
+        (keyed by each file's name, size and mtime): the server stays cheap beside the client it serves."""
+        files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != FIXTURE_FILE)
+        key = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+        with self._lock:
+            cached = self._facts.get(folder)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        digest = hashlib.sha1()
+        listing = []
+        for path in files:
+            data = path.read_bytes()
+            digest.update(path.name.encode() + b"\0" + data)
+            listing.append((path.name, len(data), git_blob_sha1(data)))
+        readme = folder / "README.md"
+        card = _front_matter(readme.read_text(encoding="utf-8", errors="replace")) if readme.is_file() else None
+        facts = _FolderFacts(digest.hexdigest(), tuple(listing), card)
+        with self._lock:
+            self._facts[folder] = (key, facts)
+        return facts
 
     def at_revision(self, kind: str, repo_id: str, revision: str | None
                     ) -> tuple[Path, dict[str, Any]] | str | None:
@@ -165,6 +193,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes: without this, Nagle's algorithm holds the body until the
+        # client's delayed ACK (~40 ms a request), a stall no real Hub front end has.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
         self._route(head=False)
@@ -208,9 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
                 repo_id = f"{org.name}/{folder.name}"
                 if query.get("search", "").lower() not in repo_id.lower():
                     continue
-                readme = folder / "README.md"
-                card = _front_matter(readme.read_text(encoding="utf-8", errors="replace")) if readme.is_file() else None
-                card = card or {}
+                card = self.fixture.facts(folder).card or {}
                 licenses = card.get("license") or []
                 have = {str(t) for t in (card.get("tags") or [])} | {
                     f"license:{name}" for name in (licenses if isinstance(licenses, list) else [licenses])}
@@ -241,11 +273,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(200, self._info(repo_id, folder, meta))
 
     def _info(self, repo_id: str, folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
-        siblings: list[Any] = []
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and path.name != FIXTURE_FILE:
-                data = path.read_bytes()
-                siblings.append({"rfilename": path.name, "size": len(data), "blobId": git_blob_sha1(data)})
+        facts = self.fixture.facts(folder)
+        siblings: list[Any] = [{"rfilename": name, "size": size, "blobId": blob} for name, size, blob in facts.listing]
         for name, size in (meta.get("generated_files") or {}).items():
             siblings.append({"rfilename": name, "size": size})
         for name, size in (meta.get("extra_files") or {}).items():
@@ -257,9 +286,8 @@ class _Handler(BaseHTTPRequestHandler):
                 sibling.pop("size", None)
         siblings.extend(meta.get("extra_siblings") or [])
         card_data = meta.get("card_data")
-        readme = folder / "README.md"
-        if card_data is None and readme.is_file():
-            card_data = _front_matter(readme.read_text(encoding="utf-8", errors="replace"))
+        if card_data is None:
+            card_data = copy.deepcopy(facts.card)
         info: dict[str, Any] = {
             "id": repo_id, "_id": hashlib.md5(repo_id.encode()).hexdigest()[:24], "sha": meta["sha"],
             "private": False, "gated": meta.get("gated", False), "disabled": False,

@@ -123,7 +123,8 @@ class Auditor:
 
     def __init__(self, source: Source, options: AuditOptions, description: str) -> None:
         self.source = source
-        self.options = replace(options, progress=None)
+        # One fetch at a time within an audit: the executor runs many audits at once instead.
+        self.options = replace(options, progress=None, jobs=1)
         self.description = description
         self.settings_sha256 = settings_digest(options)
         self.memo = FetchMemo()

@@ -232,9 +232,10 @@ class HubSource(Source):
         self._sleep = sleep
         self._clock = _AuditClock()
         self._shared = _Shared()
+        self._description = redact_urls(f"hub {settings.endpoint}")
 
     def describe(self) -> str:
-        return redact_urls(f"hub {self.settings.endpoint}")
+        return self._description
 
     def for_one_audit(self) -> HubSource:
         """This source with a fresh audit deadline, sharing the session and its connection pool: an
