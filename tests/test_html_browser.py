@@ -46,3 +46,25 @@ def test_report_renders_and_runs_nothing(run_cli, tmp_path: Path) -> None:  # ty
     assert shot.stat().st_size > 10_000
     if os.environ.get("MODELCLEAR_KEEP_SCREENSHOT"):
         shutil.copy(shot, os.environ["MODELCLEAR_KEEP_SCREENSHOT"])
+
+
+def test_inventory_report_renders_its_charts(run_cli, hub, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = str(tmp_path / "inv.db")
+    models = ["01-ai/Yi-34B", "meta-llama/Llama-2-7b-hf", "nobody/nothing"]
+    assert run_cli("inventory", "run", "--store", store, *models).exit_code == 0
+    hub.overrides["01-ai/Yi-34B"] = {"main": "2024-05-30"}  # relicensed upstream: a change to list first
+    assert run_cli("inventory", "run", "--store", store, *models).exit_code == 0
+    page = tmp_path / "inventory.html"
+    assert run_cli("inventory", "report", "--store", store, "--format", "html", "-o", str(page)).exit_code == 0
+    dom = browse(page, tmp_path, "--dump-dom")
+    assert "<title>modelclear inventory: 3 models</title>" in dom
+    assert dom.index('id="changes"') < dom.index('id="charts"') < dom.index('id="models"')
+    assert "01-ai/Yi-34B" in dom.split('id="charts"')[0]  # the change is listed before the charts
+    assert 'id="verdict-chart"' in dom and 'id="license-chart"' in dom
+    assert 'data-key="llama-2-license-2023" data-count="1"' in dom
+    assert "<script" not in dom.lower()
+    shot = tmp_path / "inventory.png"
+    browse(page, tmp_path, f"--screenshot={shot}", "--window-size=1280,1400")
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("MODELCLEAR_KEEP_SCREENSHOT"):
+        shutil.copy(shot, Path(os.environ["MODELCLEAR_KEEP_SCREENSHOT"]).with_suffix(".inventory.png"))

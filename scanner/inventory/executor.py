@@ -148,7 +148,7 @@ class Auditor:
         target = next((m for m in result.models if m.role is Role.TARGET), result.models[0])
         unwaived = [f for f in result.findings if not f.waived]
         by_severity = {severity: sum(1 for f in unwaived if f.severity is severity) for severity in Severity}
-        clauses = sorted({f"{c.kind}: {json.dumps(c.value or None, sort_keys=True, ensure_ascii=False)}"
+        clauses = sorted({f"{c.kind}: {json.dumps(c.value, sort_keys=True, ensure_ascii=False)}" if c.value else c.kind
                           for c in target.clauses})
         return AuditRow(
             target=target_key(ref), model_id=ref.id, kind=ref.kind.value, requested_revision=ref.revision,
