@@ -58,7 +58,8 @@ def main() -> int:
                                           ("fixture Hub over HTTP", [], {**env, "HF_ENDPOINT": hub.url})):
                 warm = Path(work) / f"warm-{len(rows)}.db"
                 inventory(small_file, warm, run_env, extra, args.jobs)  # warm the caches
-                small_wall, _, _ = inventory(small_file, Path(work) / f"small-{len(rows)}.db", run_env, extra, args.jobs)
+                small_store = Path(work) / f"small-{len(rows)}.db"
+                small_wall, _, _ = inventory(small_file, small_store, run_env, extra, args.jobs)
                 store = Path(work) / f"store-{len(rows)}.db"
                 wall, rss, cpu = inventory(ids_file, store, run_env, extra, args.jobs)
                 rerun, rerun_rss, rerun_cpu = inventory(ids_file, store, run_env, extra, args.jobs)

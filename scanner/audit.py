@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from contextlib import nullcontext
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 

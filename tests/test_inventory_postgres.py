@@ -21,7 +21,8 @@ from tests.test_inventory import check_change_is_reported, check_run_rerun_and_r
 URL = os.environ.get("MODELCLEAR_TEST_POSTGRES")
 if URL is None and os.environ.get("MODELCLEAR_REQUIRE_POSTGRES"):
     raise RuntimeError(".ci/run starts PostgreSQL and sets MODELCLEAR_TEST_POSTGRES; these tests must run")
-pytestmark = pytest.mark.skipif(URL is None, reason="no PostgreSQL server (set MODELCLEAR_TEST_POSTGRES, see .ci/postgres)")
+pytestmark = pytest.mark.skipif(URL is None,
+                                reason="no PostgreSQL server (set MODELCLEAR_TEST_POSTGRES, see .ci/postgres)")
 
 
 @pytest.fixture
