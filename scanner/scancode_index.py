@@ -113,6 +113,7 @@ def get_license_cache() -> Any:
             path = index_path()
             cache = _load(path) if path.is_file() else None
             if cache is None:
+                _check_folder(path)  # before a minute of building, not when the next run loads it
                 cache = _build()
                 _save(cache, path)
             import licensedcode.cache as scancode_cache
@@ -120,6 +121,17 @@ def get_license_cache() -> Any:
             scancode_cache._LICENSE_CACHE = cache
             _LOADED = cache
         return _LOADED
+
+
+def _check_folder(path: Path) -> None:
+    """The folder the index will be saved in (its nearest existing part) must be one only this user can
+    write, or the pickle saved there could be replaced before it is loaded."""
+    root = cache_root()
+    folder = path.parent
+    while not folder.exists() and folder != root and folder.parent != folder:
+        folder = folder.parent
+    if folder.exists() and Path(os.path.realpath(folder)).is_relative_to(os.path.realpath(root)):
+        check_trusted(folder, root)
 
 
 def _prepare_scancode_env() -> None:

@@ -330,3 +330,22 @@ def test_an_adapter_with_a_local_base_path_and_a_card_base_is_followed(mirror: P
     assert LLAMA2 in {m["id"] for m in doc["models"]}
     assert "lineage-unresolved" not in rules_of(doc, "hostile/lora")
     assert "lineage-conflict" in rules_of(doc, "hostile/lora")
+
+
+def test_the_index_is_not_built_into_a_folder_others_can_write(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused before the minute of building, not only when the next run loads what was saved there."""
+    from scanner import scancode_index
+
+    root = tmp_path / "cache"
+    monkeypatch.setenv("MODELCLEAR_CACHE", str(root))
+    folder = scancode_index.index_path().parent
+    folder.mkdir(parents=True)
+    root.chmod(0o700)
+    folder.chmod(0o777)
+    built: list[bool] = []
+    monkeypatch.setattr(scancode_index, "_LOADED", None)
+    monkeypatch.setattr(scancode_index, "_build", lambda: built.append(True))
+    with pytest.raises(UsageError, match="writable by other users"):
+        scancode_index.get_license_cache()
+    assert built == []

@@ -312,3 +312,25 @@ def test_a_killed_run_keeps_its_audits_and_the_next_does_the_rest(hub: FixtureHu
     assert rest.returncode == 0, err
     summary = json.loads(out)
     assert (summary["audited"], summary["unchanged"]) == (2, 2)
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
+    from scanner.inventory.runner import Progress, RunTotals
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    bar = Progress(stream=screen, total=4)
+    totals = RunTotals(audited=1)
+    bar.update(totals)
+    bar.close(totals)
+    shown = screen.getvalue()
+    assert "1/4" in shown and ("model/s" in shown or "s/model" in shown) and "audited=1" in shown
+
+    log = io.StringIO()
+    lines = Progress(stream=log, every=0.0, total=10)
+    lines.update(RunTotals(audited=3, unchanged=2, failed=1))
+    assert log.getvalue().startswith("modelclear: inventory: 5 of 10 models (3 audited, 2 unchanged, 1 failed)")
+    assert "left" in log.getvalue()

@@ -76,12 +76,12 @@ class Progress:
             self.stream.write(self.line(totals, now) + "\n")
             self.stream.flush()
 
-    def line(self, totals: RunTotals, now: float) -> str:
+    def line(self, totals: RunTotals, now: float, final: bool = False) -> str:
         elapsed = max(now - self.started, 1e-9)
         rate = totals.done / elapsed
         of = f" of {self.total}" if self.total is not None else ""
         left = ""
-        if self.total is not None and rate > 0:
+        if self.total is not None and rate > 0 and not final:
             left = f", about {_duration((self.total - totals.done) / rate)} left"
         return (f"modelclear: inventory: {totals.done}{of} models ({totals.audited} audited, {totals.unchanged} "
                 f"unchanged, {totals.failed} failed), {rate:.1f}/s{left}")
@@ -90,7 +90,7 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
         elif totals.done:
-            self.stream.write(self.line(totals, time.monotonic()) + "\n")
+            self.stream.write(self.line(totals, time.monotonic(), final=True) + "\n")
             self.stream.flush()
 
 
