@@ -236,3 +236,15 @@ def test_policy_validation_does_not_compile_lark_grammars() -> None:
             "print('lark' in sys.modules, 'rfc3987_syntax' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_every_builtin_policy_satisfies_the_schema() -> None:
+    """Built-in policies are not validated at run time (it costs a fifth of start-up): here instead."""
+    from scanner.policy import builtin_policy_names, validate_policy_text
+    from scanner.resources import read_text
+
+    names = builtin_policy_names()
+    assert {"commercial", "research", "permissive-only"} <= set(names)
+    for name in names:
+        data = validate_policy_text(read_text("policies", f"{name}.yml"), f"policies/{name}.yml")
+        assert data["name"]
