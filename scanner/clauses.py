@@ -56,6 +56,10 @@ class ClauseRule:
     negatives: tuple[Any, ...]
     value: str | None
     requires: tuple[Any, ...] = ()  # at least one must also match the sentence (a condition, a duty word)
+    # A rule that yields no clause: where it matches, the text says the opposite of its kind somewhere (a
+    # commercial grant to whoever registers undoes a research-only sentence), so the kind is dropped for the
+    # whole text.
+    cancels: bool = False
 
 
 @dataclass(frozen=True)
@@ -275,13 +279,15 @@ class ClauseEngine:
                         patterns=tuple(_compile(p, macros, origin) for p in raw["patterns"]),
                         negatives=tuple(_compile(p, macros, origin) for p in raw.get("not") or ()),
                         value=raw.get("value") or kinds[kind].value,
-                        requires=tuple(_compile(p, macros, origin) for p in raw.get("requires") or ())))
+                        requires=tuple(_compile(p, macros, origin) for p in raw.get("requires") or ()),
+                        cancels=bool(raw.get("cancels"))))
         return cls(tuple(rules), kinds)
 
     def extract(self, text: str, file: str, license_key: str | None = None,
                 line_offset: int = 0) -> list[Clause]:
         """Clauses found in ``text``; one per (kind, value), at its first occurrence."""
         found: dict[tuple[str, str], Clause] = {}
+        cancelled: set[str] = set()
         pieces = list(sentences(text[:MAX_TEXT_CHARS]))
         terms = Definitions.collect(pieces)
         lead_in = ""
@@ -301,6 +307,9 @@ class ClauseEngine:
                     continue
                 if rule.requires and not any(r.search(normalized) for r in rule.requires):
                     continue
+                if rule.cancels:
+                    cancelled.add(rule.kind)
+                    continue
                 value = VALUE_PARSERS[rule.value](match) if rule.value else None
                 if rule.value and value is None:
                     continue
@@ -312,7 +321,7 @@ class ClauseEngine:
                         kind=rule.kind, value=value, license=license_key, file=file,
                         start_line=sentence.start_line + line_offset, end_line=sentence.end_line + line_offset,
                         quote=sentence.text, rule=rule.id)
-        return sorted(found.values(), key=lambda c: (c.start_line or 0, c.kind))
+        return sorted((c for c in found.values() if c.kind not in cancelled), key=lambda c: (c.start_line or 0, c.kind))
 
 
 def _spell_out(value: dict[str, Any], aliases: Mapping[str, str]) -> dict[str, Any]:

@@ -346,3 +346,78 @@ def test_batch2_mechanisms(kind: str, text: str, value: Any) -> None:
 ])
 def test_batch2_precision_traps(kind: str, text: str) -> None:
     assert kind not in kinds(text)
+
+
+# -- batch 3 mechanisms (written for these tests, in words no corpus text uses) ------------------------------
+BATCH3: list[tuple[str, str, Any]] = [
+    # a research-only grant with the purpose noun left out, and qualifiers joined by spaces
+    ("non-commercial", "Acme grants the Recipient a licence to run the checkpoints for academic research only.", None),
+    ("non-commercial", "These weights may be copied for non-profit research and education use only.", None),
+    # what the grant is for, in the passive
+    ("non-commercial", "The Checkpoints are provided to you free of charge for non-commercial use.", None),
+    # a licence named by what it is
+    ("non-commercial", "The trained parameters are released under a non-commercial license.", None),
+    ("non-commercial", "Model weights: licensed under CC BY-NC-SA 4.0.", None),
+    ("non-commercial", "The weights are distributed under the Creative Commons Attribution-NonCommercial 4.0 "
+                       "International licence.", None),
+    # the licensee's own use, listed
+    ("non-commercial", "The Recipient may use the Model solely for its internal, non-commercial research.", None),
+    # the grant says what it leaves out
+    ("non-commercial", "This Licence does not permit any commercial use of the Weights.", None),
+    # commercial use only after a separate licence, said with the adverb
+    ("non-commercial", "Whoever wants to deploy the Weights commercially must first obtain a separate commercial "
+                       "licence from Acme.", None),
+    # a list of acts before the commercial setting
+    ("non-commercial", "You may not sell, rent or bundle the Model as part of a commercial service.", None),
+    # no-derivatives: short and older licence names, CC's own wording, lists, passive nouns, what the grant leaves out
+    ("no-derivatives", "Checkpoints: CC BY-NC-ND 4.0.", None),
+    ("no-derivatives", "This dataset card is under Creative Commons Attribution-NoDerivs 3.0.", None),
+    ("no-derivatives", "You may copy and Share the Licensed Material, but not Share Adapted Material.", None),
+    ("no-derivatives", "The Licensee shall not decompile, disassemble, alter, or fine-tune the Weights.", None),
+    ("no-derivatives", "Adaptation of the Software is strictly prohibited.", None),
+    ("no-derivatives", "This licence does not confer any right to prepare derivative works of the Model.", None),
+    ("no-derivatives", "You may redistribute the Checkpoints only in their original, unaltered form.", None),
+    # registration: an application asked of commercial users
+    ("registration", "Commercial users shall submit the online application form before going live.", None),
+    ("registration", "Businesses must apply to the Licensor for a commercial licence by email.", None),
+    # territory: the grant withheld from people in a place
+    ("territory", "This licence is not extended to residents of the United Kingdom.", {"excluded": ["United Kingdom"]}),
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "value"), BATCH3, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(BATCH3)])
+def test_batch3_mechanisms(kind: str, text: str, value: Any) -> None:
+    found = kinds(text)
+    assert kind in found, found
+    if value is not None:
+        assert any(all(v.get(key) == item for key, item in value.items()) for v in found[kind] if v), found[kind]
+
+
+BATCH3_TRAPS: list[tuple[str, str]] = [
+    # a ban for some purposes only leaves derivatives free otherwise
+    ("no-derivatives", "You shall not copy, adapt, or fine-tune the Model for any military or unlawful purposes."),
+    ("no-derivatives", "You may not copy, alter, or translate this License."),
+    # a commercial licence needed only above a threshold is the threshold
+    ("registration", "If your products exceed 50 million monthly active users, you must apply for a commercial "
+                     "licence."),
+    ("non-commercial", "The Model is released under a licence that permits commercial and non-commercial use."),
+    # a disclaimer to be shown credits no one
+    ("attribution", 'You must display "This app is not endorsed by Acme" on your website.'),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), BATCH3_TRAPS, ids=[f"{k}-{i}" for i, (k, _) in enumerate(BATCH3_TRAPS)])
+def test_batch3_precision_traps(kind: str, text: str) -> None:
+    assert kind not in kinds(text)
+
+
+def test_commercial_grant_to_registered_users_undoes_research_only() -> None:
+    """A registration gate is no non-commercial licence, even where another sentence says "research only"."""
+    gate = ("Acme permits the Weights to be used solely for academic research. Parties who have registered on our "
+            "portal are free to use them commercially without charge.")
+    assert "non-commercial" not in kinds(gate)
+    # the first sentence alone is research-only: the second one is what undoes it
+    assert "non-commercial" in kinds(gate.split(". ")[0] + ".")
+    # a commercial grant that is itself conditional does not undo anything
+    assert "non-commercial" in kinds("Acme permits the Weights to be used solely for academic research. Registered "
+                                     "users may not use them commercially unless Acme agrees in writing.")

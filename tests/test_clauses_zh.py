@@ -270,3 +270,45 @@ ZH_NON_COMMERCIAL_TRAPS: list[str] = [
                          ids=[f"nc-trap-{i}" for i in range(len(ZH_NON_COMMERCIAL_TRAPS))])
 def test_chinese_non_commercial_precision_traps(sentence: str) -> None:
     assert not found(sentence, "non-commercial"), [c.rule for c in found(sentence, "non-commercial")]
+
+
+# -- batch 3 mechanisms (written for these tests) ----------------------------------------------------------
+ZH_BATCH3: list[tuple[str, str]] = [
+    ("non-commercial", "本模型权重依据 CC BY-NC 4.0 许可协议提供。"),
+    ("non-commercial", "如您希望将本模型用于商业场景，请事先征得许可方的书面同意。"),
+    ("non-commercial", "本许可证不涵盖任何商业用途。"),
+    ("non-commercial", "使用者承诺不把本模型投入任何商业性质的活动。"),
+    ("output-restriction", "您不得借助本模型或其衍生模型去优化任何第三方的算法模型。"),
+    ("no-derivatives", "未经许可，禁止基于本模型进行二次开发。"),
+    ("no-derivatives", "本协议未授予您改编或微调本模型的权利。"),
+    ("no-derivatives", "您只能分发原封不动的模型文件。"),
+]
+
+
+@pytest.mark.parametrize(("kind", "sentence"), ZH_BATCH3, ids=[f"{k}-{i}" for i, (k, _) in enumerate(ZH_BATCH3)])
+def test_chinese_batch3_mechanisms(kind: str, sentence: str) -> None:
+    assert found(sentence, kind), sentence
+
+
+ZH_BATCH3_TRAPS: list[tuple[str, str]] = [
+    # a licence that stops above a threshold is a threshold, not a non-commercial licence
+    ("non-commercial", "若您的年营业收入超过人民币三千万元，本许可不适用于您，您须另行签订商业许可协议。"),
+    ("non-commercial", "商业使用须获得授权，但月活跃用户低于一千万的用户除外。"),
+    # the licensor's own promise is no restriction on the licensee
+    ("output-restriction", "许可方不得利用您的数据训练其他模型。"),
+    # a disclaimer to be declared credits no one
+    ("attribution", "您须在发布页面上声明“本衍生模型与原作者无关，原作者不承担任何责任”。"),
+]
+
+
+@pytest.mark.parametrize(("kind", "sentence"), ZH_BATCH3_TRAPS,
+                         ids=[f"{k}-{i}" for i, (k, _) in enumerate(ZH_BATCH3_TRAPS)])
+def test_chinese_batch3_precision_traps(kind: str, sentence: str) -> None:
+    assert not found(sentence, kind), [c.rule for c in found(sentence, kind)]
+
+
+def test_chinese_commercial_grant_after_registration_undoes_research_only() -> None:
+    gate = "本模型仅限学术研究使用。完成注册的企业可以免费将本模型用于商业用途。"
+    assert not found(gate, "non-commercial")
+    assert found("本模型仅限学术研究使用。", "non-commercial")
+    assert found("本模型仅限学术研究使用。完成注册的企业不得将本模型用于商业用途。", "non-commercial")
