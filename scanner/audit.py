@@ -91,6 +91,7 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions,
     locate the findings in the code, and each file it could not read or parse is an ``unverifiable`` finding.
     """
     targets = list(dict.fromkeys(refs))
+    scancode_before = options.detector.scancode_runs_here()
     examined: dict[str, tuple[ModelReport, list[Finding]]] = {}
     frontier = targets
     cut_off: list[tuple[str, str]] = []  # (node whose lineage was not fully followed, why)
@@ -147,6 +148,7 @@ def run_audit(refs: Sequence[RepoRef], source: Source, options: AuditOptions,
                     for a, b, data in graph.edges(data=True)),
         waivers=tuple(waiver_records),
         references=discovery.references if discovery is not None else (),
+        scancode_index_used=options.detector.scancode_runs_here() > scancode_before,
     ), options.policy)
 
 

@@ -305,6 +305,12 @@ class Detector:
     settings: IdentifySettings = field(default_factory=IdentifySettings.load)
     stats: dict[str, int] = field(default_factory=lambda: {"fingerprint": 0, "cache": 0, "scancode": 0})
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _mine: threading.local = field(default_factory=threading.local)  # this thread's ScanCode runs
+
+    def scancode_runs_here(self) -> int:
+        """How many texts this thread has sent to ScanCode: an audit runs its examinations in one thread,
+        so the difference across it says whether that audit needed the index."""
+        return int(getattr(self._mine, "scancode", 0))
 
     def detect(self, text: str) -> TextDetection:
         known = fingerprint_table().get(fingerprint(text))
@@ -322,6 +328,7 @@ class Detector:
             except (ValueError, KeyError, TypeError):
                 log.debug("ignoring a corrupt detection cache entry %s", cache_file)
         self._count("scancode")
+        self._mine.scancode = self.scancode_runs_here() + 1
         detection = self._scancode(text)
         if cache_file is not None and detection.note is None:
             write_atomic(cache_file, json.dumps(detection.to_json()).encode("utf-8"))

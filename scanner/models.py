@@ -377,6 +377,9 @@ class AuditResult:
     references: tuple[CodeReference, ...] = ()
     commercial_use: tuple[CommercialUse, ...] = ()  # one per target (scanner.obligations)
     obligations: tuple[Obligation, ...] = ()
+    # Whether ScanCode's index had to match a text (a text neither in the fingerprint table nor remembered):
+    # the index costs ~1.4 GiB and seconds to load, so reports say when it was needed.
+    scancode_index_used: bool = False
 
     def answer_for(self, model_id: str) -> CommercialUse | None:
         return next((answer for answer in self.commercial_use if answer.model == model_id), None)

@@ -248,3 +248,26 @@ def test_card_prose_without_license_words_never_loads_scancode(tmp_path: Path) -
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "MODELCLEAR_CACHE": str(tmp_path / "cache")}).stdout
     assert out.split()[-1] == "False"
+
+
+def test_the_report_says_whether_scancode_index_was_needed(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A known text is identified from the fingerprint table: the index is not needed. A text nobody has
+    seen goes to ScanCode, and the report says so (the detection cache is off, so nothing is remembered)."""
+    import shutil
+
+    from tests.conftest import HUB_ROOT
+
+    known = run_cli("audit", "--mirror", str(HUB_ROOT), "--no-cache", "--format", "json",
+                    "meta-llama/Llama-2-7b-hf")
+    assert known.json()["tool"]["scancode_index"] == "not needed"
+    mirror = tmp_path / "mirror"
+    repo = mirror / "acme" / "edited"
+    shutil.copytree(HUB_ROOT / "meta-llama" / "Llama-2-7b-hf", repo,
+                    ignore=shutil.ignore_patterns("_fixture.yml"))
+    license_file = next(p for p in repo.iterdir() if p.name.upper().startswith("LICENSE"))
+    license_file.write_text(license_file.read_text(encoding="utf-8") + "\nAn extra sentence nobody wrote before.\n",
+                            encoding="utf-8")
+    unseen = run_cli("audit", "--mirror", str(mirror), "--no-cache", "--format", "json", "acme/edited")
+    assert unseen.json()["tool"]["scancode_index"] == "used"
+    text = run_cli("audit", "--mirror", str(mirror), "--no-cache", "acme/edited").stdout
+    assert "its license index: used" in text

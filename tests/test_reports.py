@@ -40,6 +40,9 @@ def normalise(text: str) -> str:
     text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:\+00:00|Z)", "<time>", text)
     text = re.sub(r"urn:uuid:[0-9a-f-]{36}", "urn:uuid:<uuid>", text)
     text = re.sub(r"spdxdocs/modelclear-[0-9a-f-]{36}/", "spdxdocs/modelclear-<uuid>/", text)
+    # whether ScanCode's index was needed depends on what earlier tests left in the detection cache
+    text = re.sub(r'"scancode_index": "(?:used|not needed)"', '"scancode_index": "<index>"', text)
+    text = re.sub(r"its license index: (?:used|not needed)", "its license index: <index>", text)
     text = text.replace(f"modelclear {__version__}", "modelclear <version>")
     text = text.replace(f'"{__version__}"', '"<version>"')
     return text.replace(scancode_version() or "<none>", "<scancode>")

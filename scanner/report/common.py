@@ -38,16 +38,26 @@ def scancode_version() -> str | None:
         return None
 
 
-def tool_info() -> dict[str, str | None]:
-    return {"name": TOOL_NAME, "version": __version__, "scancode_version": scancode_version()}
+def tool_info(result: AuditResult | None = None) -> dict[str, str | None]:
+    """The tool and, for an audit, whether ScanCode's index was needed ("used") or every text was known
+    from the fingerprint table or remembered detections ("not needed")."""
+    info = {"name": TOOL_NAME, "version": __version__, "scancode_version": scancode_version()}
+    if result is not None:
+        info["scancode_index"] = index_use(result)
+    return info
+
+
+def index_use(result: AuditResult) -> str:
+    return "used" if result.scancode_index_used else "not needed"
 
 
 def provenance_lines(result: AuditResult, run: RunInfo) -> list[str]:
     """Who made this report, from what, when: the header every human-readable format carries."""
-    tool = tool_info()
+    tool = tool_info(result)
     revisions = ", ".join(f"{m.id}@{(m.revision or 'unknown')[:12]}" for m in result.models if m.role.value == "target")
     return [
-        f"{tool['name']} {tool['version']}, ScanCode {tool['scancode_version'] or 'not installed'}",
+        f"{tool['name']} {tool['version']}, ScanCode {tool['scancode_version'] or 'not installed'} "
+        f"(its license index: {tool['scancode_index']})",
         f"policy {result.policy.name} (sha256 {result.policy.sha256[:12]}), fail on "
         f"{result.fail_on.value if result.fail_on else 'never'}",
         f"source {run.source}",

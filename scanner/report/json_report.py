@@ -16,7 +16,7 @@ SCHEMA_VERSION = "1"
 def to_document(result: AuditResult, run: RunInfo) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
-        "tool": tool_info(),
+        "tool": tool_info(result),
         "generated_at": result.generated_at,
         "source": run.source,
         "policy": {"name": result.policy.name, "sha256": result.policy.sha256},
