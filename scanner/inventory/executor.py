@@ -126,6 +126,7 @@ class Auditor:
         # One fetch at a time within an audit: the executor runs many audits at once instead.
         self.options = replace(options, progress=None, jobs=1)
         self.description = description
+        self.run_info = RunInfo(source=description)
         self.settings_sha256 = settings_digest(options)
         self.memo = FetchMemo()
 
@@ -158,7 +159,10 @@ class Auditor:
             infos=by_severity[Severity.INFO], rules=tuple(sorted({f.rule for f in unwaived})),
             policy_sha256=self.options.policy.sha256, settings_sha256=self.settings_sha256,
             tool_version=__version__, audited_at=now(),
-            document=json_report.render(result, RunInfo(source=self.description)))
+            # compact: the same document as `audit --format json`, without the indentation (a third of its
+            # size, and encoded in C rather than by the indenting Python encoder)
+            document=json.dumps(json_report.to_document(result, self.run_info), ensure_ascii=False,
+                                separators=(",", ":")))
 
     def _crashed(self, ref: RepoRef, message: str) -> AuditRow:
         document = {"schema_version": json_report.SCHEMA_VERSION, "error": message,
