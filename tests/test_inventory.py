@@ -334,3 +334,20 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
     lines.update(RunTotals(audited=3, unchanged=2, failed=1))
     assert log.getvalue().startswith("modelclear: inventory: 5 of 10 models (3 audited, 2 unchanged, 1 failed)")
     assert "left" in log.getvalue()
+
+
+def test_a_store_that_fails_mid_run_is_a_clear_failure(run_cli: Any, tmp_path: Path) -> None:
+    """A write the database refuses (here a trigger standing in for a full disk) ends the run with exit 1
+    and a message naming the store; what was committed before stays, and the run is marked failed."""
+    store = tmp_path / "inv.db"
+    assert inventory(run_cli, str(store), "meta-llama/Llama-2-7b-hf").exit_code == 0
+    with sqlite3.connect(store) as db:
+        db.execute("CREATE TRIGGER full BEFORE INSERT ON audits WHEN NEW.target = '01-ai/Yi-34B' "
+                   "BEGIN SELECT RAISE(ABORT, 'database or disk is full (simulated)'); END")
+    result = run_cli("inventory", "run", "--store", str(store), "meta-llama/Llama-2-7b-hf", "01-ai/Yi-34B")
+    assert result.exit_code == 1
+    assert f"the inventory store {store} failed: database or disk is full (simulated)" in result.stderr
+    assert "Traceback" not in result.stderr
+    with Store.open(str(store)) as opened:
+        assert [s.row.target for s in opened.latest()] == ["meta-llama/Llama-2-7b-hf"]
+        assert opened.runs()[0].status == "failed"

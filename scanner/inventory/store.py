@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
@@ -131,6 +132,17 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+class StoreError(ModelclearError):
+    """The database failed under a running command (as opposed to a store that cannot be opened)."""
+
+
+def _is_database_error(exc: Exception) -> bool:
+    if isinstance(exc, sqlite3.Error):
+        return True
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.Error)
+
+
 class Store:
     """A connection to one inventory store. Writes commit at once: a killed run keeps what it finished."""
 
@@ -192,7 +204,15 @@ class Store:
         return statement if self.dialect == "sqlite" else statement.replace("?", "%s")
 
     def _execute(self, statement: str, parameters: Sequence[Any] = ()) -> Any:
-        return self._db.execute(self._sql(statement), tuple(parameters))
+        """One statement; a database failure (disk full, a lost connection, a lock held too long) is a
+        ModelclearError naming the store, never a driver's traceback."""
+        try:
+            return self._db.execute(self._sql(statement), tuple(parameters))
+        except Exception as exc:
+            if not _is_database_error(exc):
+                raise
+            raise StoreError(f"the inventory store {self.description} failed: "
+                             f"{redact_urls(str(exc)).strip()[:300]}") from exc
 
     def _rows(self, statement: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self._execute(statement, parameters).fetchall())
