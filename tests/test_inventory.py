@@ -351,3 +351,63 @@ def test_a_store_that_fails_mid_run_is_a_clear_failure(run_cli: Any, tmp_path: P
     with Store.open(str(store)) as opened:
         assert [s.row.target for s in opened.latest()] == ["meta-llama/Llama-2-7b-hf"]
         assert opened.runs()[0].status == "failed"
+
+
+def test_an_upstream_change_audits_the_unchanged_fine_tune_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    """The fine-tune did not change, but its base was relicensed: its inherited terms changed, so it is
+    audited again (each base's fingerprint is asked once per run, however many fine-tunes share it)."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from scanner.cli import cli
+
+    root = tmp_path / "hub"
+    shutil.copytree(HUB_ROOT / "01-ai" / "Yi-34B", root / "01-ai" / "Yi-34B")
+    for name in ("yi-ft-a", "yi-ft-b"):
+        (root / "acme" / name).mkdir(parents=True)
+        (root / "acme" / name / "README.md").write_text(
+            "---\nlicense: other\nbase_model: 01-ai/Yi-34B\nbase_model_relation: finetune\n---\n# ft\n",
+            encoding="utf-8")
+    store = str(tmp_path / "inv.db")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
+    with FixtureHub(root) as hub:
+        def run() -> dict[str, Any]:
+            result = CliRunner().invoke(cli, ["inventory", "run", "--store", store, "--format", "json",
+                                              "acme/yi-ft-a", "acme/yi-ft-b"], env={"HF_ENDPOINT": hub.url})
+            assert result.exit_code == 0, result.stderr
+            return dict(json.loads(result.stdout))
+
+        assert run()["audited"] == 2
+        start = len(hub.requests)
+        assert run()["unchanged"] == 2
+        asked = [r.path.split("?")[0] for r in hub.requests[start:]]
+        assert asked.count("/api/models/01-ai/Yi-34B") == 1  # the shared base, once
+        hub.overrides["01-ai/Yi-34B"] = {"main": "2024-05-30"}
+        again = run()
+        assert (again["audited"], again["changed"]) == (2, 2)
+        with Store.open(store) as opened:
+            rows = {s.row.target: s.row for s in opened.latest()}
+    assert "apache-2.0" in rows["acme/yi-ft-a"].licenses
+    assert ("model", "01-ai/Yi-34B", None, "commit:a04d7a8f1e5b3c9d2f6e8a0b4c7d9e1f3a5b7c92") in rows["acme/yi-ft-a"].lineage
+
+
+def test_an_older_store_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    from scanner.inventory.store import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # a store made by a modelclear that knew only migration 1
+        for statement in MIGRATIONS[0]:
+            db.execute(statement.replace("{id}", "INTEGER"))
+        db.execute("INSERT INTO modelclear_schema VALUES (1, 'then', '0.0')")
+        db.execute("INSERT INTO runs (started_at, status, tool_version, policy_name, policy_sha256, settings_sha256, "
+                   "source) VALUES ('then', 'finished', '0.0', 'commercial', 'p', 's', 'hub')")
+        db.execute("INSERT INTO audits (run_id, target, model_id, kind, status, verdict, licenses, clauses, errors, "
+                   "warnings, infos, rules, policy_sha256, settings_sha256, tool_version, audited_at, document) "
+                   "VALUES (1, 'org/m', 'org/m', 'model', 'ok', 'pass', '[\"mit\"]', '[]', 0, 0, 0, '[]', 'p', 's', "
+                   "'0.0', 'then', '{}')")
+    with Store.open(str(path)) as opened:
+        assert opened.schema_version() == SCHEMA_VERSION
+        (row,) = opened.latest()
+    assert row.row.licenses == ("mit",) and row.row.lineage == ()

@@ -117,8 +117,10 @@ def run_inventory(refs: Iterable[RepoRef], store: Store, auditor: Auditor, execu
                 last = latest.get(key)
                 before[key] = last
                 totals.requested += 1
-                known = last.row.fingerprint if last is not None and still_stands(last.row, auditor) else None
-                yield Job(ref, known)
+                if last is not None and still_stands(last.row, auditor):
+                    yield Job(ref, last.row.fingerprint, last.row.lineage)
+                else:
+                    yield Job(ref)
 
     status = "finished"
     try:

@@ -65,6 +65,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             document TEXT NOT NULL)""",
         "CREATE INDEX audits_by_target ON audits (target, id)",
     ),
+    # 2: what each audit's lineage was (every base and dataset fetched, with its fingerprint), so that an
+    # upstream change (a base relicensed) is noticed although the model itself did not change.
+    ("ALTER TABLE audits ADD COLUMN lineage TEXT NOT NULL DEFAULT '[]'",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DEFAULT_STORE = "modelclear.db"
@@ -95,9 +98,11 @@ class AuditRow:
     tool_version: str
     audited_at: str
     document: str
+    # (kind, id, revision asked, fingerprint) of every repo of the lineage, as the audit fetched them
+    lineage: tuple[tuple[str, str, str | None, str | None], ...] = ()
 
 
-_LIST_COLUMNS = ("licenses", "clauses", "rules")
+_LIST_COLUMNS = ("licenses", "clauses", "rules", "lineage")
 _COLUMNS = tuple(f.name for f in fields(AuditRow))
 
 
@@ -335,7 +340,7 @@ def _run_row(row: tuple[Any, ...]) -> RunRow:
 def _stored(row: tuple[Any, ...]) -> StoredAudit:
     values = dict(zip(_COLUMNS, row[2:], strict=True))
     for name in _LIST_COLUMNS:
-        values[name] = tuple(json.loads(values[name]))
+        values[name] = tuple(tuple(item) if isinstance(item, list) else item for item in json.loads(values[name]))
     return StoredAudit(id=int(row[0]), run_id=int(row[1]), row=AuditRow(**values))
 
 
