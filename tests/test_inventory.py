@@ -412,3 +412,12 @@ def test_an_older_store_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
         assert opened.schema_version() == SCHEMA_VERSION
         (row,) = opened.latest()
     assert row.row.licenses == ("mit",) and row.row.lineage == ()
+
+
+def test_a_store_in_a_new_folder(run_cli: Any, tmp_path: Path) -> None:
+    store = tmp_path / "data" / "inventory.db"
+    assert inventory(run_cli, str(store), "meta-llama/Llama-2-7b-hf").exit_code == 0 and store.is_file()
+    folder = tmp_path / "a-folder.db"
+    folder.mkdir()
+    result = run_cli("inventory", "run", "--store", str(folder), "meta-llama/Llama-2-7b-hf")
+    assert result.exit_code == 2 and "cannot open the inventory store" in result.stderr

@@ -170,13 +170,17 @@ class Store:
             if not create and not path.is_file():
                 raise UsageError(f"there is no inventory store at {path}; run `modelclear inventory run` first")
             try:
+                path.parent.mkdir(parents=True, exist_ok=True)  # --store data/inventory.db, as -o does
                 connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute("PRAGMA synchronous=NORMAL")
                 connection.execute("PRAGMA foreign_keys=ON")
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 raise UsageError(f"cannot open the inventory store {path}: {exc}") from exc
             store = cls(connection, "sqlite", str(path))
+        if not create and store.schema_version() == 0:
+            store.close()
+            raise UsageError(f"{store.description} holds no inventory yet; run `modelclear inventory run` first")
         store._migrate()
         return store
 
