@@ -421,3 +421,20 @@ def test_a_store_in_a_new_folder(run_cli: Any, tmp_path: Path) -> None:
     folder.mkdir()
     result = run_cli("inventory", "run", "--store", str(folder), "meta-llama/Llama-2-7b-hf")
     assert result.exit_code == 2 and "cannot open the inventory store" in result.stderr
+
+
+def test_a_listing_that_stalls_keeps_the_pages_it_read(run_cli: Any, hub: FixtureHub,
+                                                               tmp_path: Path) -> None:
+    """The Hub's listing goes through huggingface_hub, whose reads have no total deadline: a page that
+    trickles is cut after --deadline seconds; the models of the pages read are audited, and the run says it
+    is incomplete (exit 1). (A page that fails is test_a_failing_listing_keeps_what_was_listed.)"""
+    hub.page_size = 2
+    hub.listing_fault = {"from_page": 1}
+    store = str(tmp_path / "inv.db")
+    started = time.monotonic()
+    result = inventory(run_cli, store, "--author", "meta-llama", "--deadline", "2")
+    assert time.monotonic() - started < 60
+    assert result.exit_code == 1
+    assert result.json()["audited"] == 2 and result.json()["run"]["status"] == "incomplete"
+    assert "listing stalled for 2 s after 2 models" in result.stderr
+

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -98,7 +100,7 @@ def run_command(ctx: click.Context, /, targets: tuple[str, ...], from_files: tup
         def refs() -> Iterator[RepoRef]:
             yield from given
             if listing:
-                yield from _listed(prepared.source, author, search, tags, listed_problems)
+                yield from _listed(prepared.source, author, search, tags, listed_problems, shared["deadline"])
 
         with Store.open(store) as opened:
             auditor = Auditor(prepared.source, prepared.options, prepared.description)
@@ -126,24 +128,48 @@ def run_command(ctx: click.Context, /, targets: tuple[str, ...], from_files: tup
     ctx.exit(guarded(run, ctx.obj["verbose"]))
 
 
+_END = object()
+
+
 def _listed(source: Any, author: str | None, search: str | None, tags: tuple[str, ...],
-            problems: list[str]) -> Iterator[RepoRef]:
+            problems: list[str], wait: float) -> Iterator[RepoRef]:
     """The Hub's listing, streamed; if it fails part-way, what was listed is still audited and the run
-    says the listing is incomplete."""
+    says the listing is incomplete. The client reads pages with a per-read timeout only (a server that
+    trickles never times out), so the listing runs in a thread and a page that takes longer than ``wait``
+    seconds ends it."""
+    pages: queue.Queue[Any] = queue.Queue(maxsize=10_000)
+
+    def produce() -> None:
+        try:
+            for model_id in source.list_models(author, search, tags):
+                pages.put(model_id)
+            pages.put(_END)
+        except BaseException as exc:  # handed to the driver, which reports it
+            pages.put(exc)
+
+    threading.Thread(target=produce, name="modelclear-listing", daemon=True).start()
     count = 0
-    try:
-        for model_id in source.list_models(author, search, tags):
-            ref = parse_hub_target(str(model_id))
-            if ref is None:
-                problems.append(f"the listing returned {inert(model_id)!r}, which is not a model id; skipped")
-                continue
-            count += 1
-            yield ref
-    except UsageError:
-        raise
-    except Exception as exc:
-        problems.append(f"the Hub's model listing failed after {count} models: "
-                        f"{redact_urls(inert(exc))[:300]}; the rest were not audited")
+    while True:
+        try:
+            item = pages.get(timeout=wait)
+        except queue.Empty:
+            problems.append(f"the Hub's model listing stalled for {wait:g} s after {count} models; "
+                            "the rest were not audited")
+            return
+        if item is _END:
+            return
+        if isinstance(item, UsageError):
+            raise item
+        if isinstance(item, BaseException):
+            problems.append(f"the Hub's model listing failed after {count} models: "
+                            f"{redact_urls(inert(item))[:300]}; the rest were not audited")
+            return
+        ref = parse_hub_target(str(item))
+        if ref is None:
+            problems.append(f"the listing returned {inert(item)!r}, which is not a model id; skipped")
+            continue
+        count += 1
+        yield ref
 
 
 def _summary(run_id: int, status: str, totals: RunTotals, store: Store, source: str) -> dict[str, Any]:
