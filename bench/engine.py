@@ -121,7 +121,9 @@ def main() -> int:
             asked = len(hub.requests)
             rows.append((f"local executor, --jobs {threads}",
                          *inventory(files["ids"], Path(work) / "local.db", env, ["--jobs", str(threads)])))
-            requests = (len(hub.requests) - asked) / len(ids)
+            made = hub.requests[asked:]
+            api = sum(1 for r in made if r.path.startswith("/api/")) / len(ids)
+            files_asked = sum(1 for r in made if "/resolve/" in r.path) / len(ids)
             rows.append((f"dask, own cluster {args.workers}x{args.jobs}",
                          *inventory(files["ids"], Path(work) / "own.db", env,
                                     ["--engine", "dask", "--workers", str(args.workers), "--jobs", str(args.jobs)])))
@@ -154,7 +156,7 @@ def main() -> int:
     cpu_ms, rss = known
     driver_ms = rows[2][3] / args.models * 1000
     print(f"per model, joined cluster: {cpu_ms:.1f} ms worker CPU, {driver_ms:.1f} ms driver CPU, "
-          f"{requests:.1f} Hub requests; peak RSS per worker {rss:.0f} MiB")
+          f"{api:.2f} Hub API + {files_asked:.2f} file requests; peak RSS per worker {rss:.0f} MiB")
     if unknown_cost is not None:
         load_wall, load_cpu, wall, cpu_ms, rss = unknown_cost
         print(f"{args.unknown} models with an unknown license text (ScanCode and the clause rules on the workers): "
