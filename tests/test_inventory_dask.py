@@ -142,7 +142,19 @@ def test_joining_a_cluster_and_a_worker_killed_mid_run(many: tuple[FixtureHub, P
     assert (summary["requested"], summary["audited"], summary["failed"]) == (MODELS, MODELS, 0)
     assert _rows(store) == _rows(local)  # every model exactly once, the rows a local run makes
     assert victim not in cluster.scheduler_info()["workers"]  # it is gone; its tasks ran on the others
-    assert cluster.run(os.getpid)  # the joined cluster is left running
+    built = cluster.run(_auditors_built)  # the joined cluster is left running; each worker built one auditor
+    assert built and set(built.values()) <= {0, 1} and 1 in built.values()
+    assert not any(cluster.run(_index_loaded).values())  # known texts only: no worker loaded ScanCode's index
+
+
+def _auditors_built() -> int:
+    return len(engines._AUDITORS)
+
+
+def _index_loaded() -> bool:
+    from scanner import scancode_index
+
+    return scancode_index._LOADED is not None
 
 
 def test_the_window_of_pending_audits_is_bounded(many: tuple[FixtureHub, Path, Path], tmp_path: Path,
@@ -170,7 +182,7 @@ def test_the_window_of_pending_audits_is_bounded(many: tuple[FixtureHub, Path, P
     finally:
         executor.close()
     assert len(outcomes) == len(ids)
-    assert most <= engines.WINDOW_PER_THREAD * 2  # one worker, two threads
+    assert most <= engines.WINDOW_PER_THREAD * 2 * engines.BATCH  # one worker, two threads
 
 
 def _shared(**changes: Any) -> dict[str, Any]:

@@ -4,8 +4,8 @@ dask``, so a local run never imports Dask.
 
 A worker cannot be handed the driver's auditor (it holds an HTTP session, locks and caches that do not
 pickle and must not be shared), so it gets a ``Recipe`` instead, the CLI's plain options, and rebuilds the
-auditor once per process. Each task is one target and writes nothing, so the scheduler may run it again on
-another worker when one dies.
+auditor once per process. A task audits a few targets and writes nothing, so the scheduler may run it again
+on another worker when one dies.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from scanner.errors import ModelclearError, UsageError
 from scanner.inventory.executor import Auditor, Executor, Job, Outcome
 from scanner.text import inert, redact_urls
 
-WINDOW_PER_THREAD = 4  # pending audits per worker thread: enough to keep every thread busy, no more in memory
+BATCH = 8  # audits per task: Dask's per-task overhead once per batch, and a killed worker loses little
+WINDOW_PER_THREAD = 2  # pending tasks per worker thread: enough to keep every thread busy, no more in memory
 ALLOWED_FAILURES = 3  # how many dying workers one audit may take down before it is recorded as an error
 KEPT_AUDITORS = 4  # auditors a long-lived worker keeps, for drivers with different settings
 
@@ -87,9 +88,10 @@ def worker_auditor(recipe: Recipe) -> Auditor:
     return auditor
 
 
-def audit_on_worker(recipe: Recipe, expected: tuple[str, str, str, str], job: Job) -> Outcome:
-    """One Dask task: one target audited on a worker. Pure in effect (it reads the Hub and the worker's
-    caches, and writes nothing the driver keeps), so rerunning it after a worker died is safe."""
+def audit_on_worker(recipe: Recipe, expected: tuple[str, str, str, str], jobs: tuple[Job, ...]) -> list[Outcome]:
+    """One Dask task: a few targets audited on a worker, one after another (one task per model would cost
+    Dask's per-task overhead on every model). Pure in effect (it reads the Hub and the worker's caches, and
+    writes nothing the driver keeps), so rerunning it after a worker died is safe."""
     auditor = worker_auditor(recipe)
     found = identity(auditor)
     if found != expected:
@@ -98,13 +100,13 @@ def audit_on_worker(recipe: Recipe, expected: tuple[str, str, str, str], job: Jo
         raise EngineError(f"a Dask worker audits with another {', '.join(what)} than the driver "
                           f"(worker: modelclear {found[2]}, {redact_urls(found[3])}); install the same modelclear "
                           "and give workers the same files")
-    return auditor(job)
+    return [auditor(job) for job in jobs]
 
 
 class DaskExecutor(Executor):
     """Audits on Dask workers: a LocalCluster of ``workers`` processes here, or the cluster whose scheduler
-    is at ``address``. At most ``WINDOW_PER_THREAD`` audits per worker thread are pending, submitted as
-    results come back, so a listing of a million ids streams."""
+    is at ``address``. At most ``WINDOW_PER_THREAD`` tasks of ``BATCH`` audits per worker thread are
+    pending, submitted as results come back, so a listing of a million ids streams."""
 
     def __init__(self, recipe: Recipe, address: str | None = None, workers: int = 2, threads: int = 4) -> None:
         import dask
@@ -114,7 +116,7 @@ class DaskExecutor(Executor):
         self.recipe = recipe
         self._cluster: LocalCluster | None = None
         self._run = uuid.uuid4().hex[:12]
-        self._pending: dict[Any, tuple[Any, Job]] = {}  # by task key: what is submitted, not back yet
+        self._pending: dict[Any, tuple[Any, tuple[Job, ...]]] = {}  # by task key: what is submitted, not back yet
         self._numbers = itertools.count(1)
         if address is None:
             # The scheduler runs in this process and reads allowed-failures when it starts.
@@ -154,31 +156,38 @@ class DaskExecutor(Executor):
         feed = iter(jobs)
         results = as_completed()
 
-        def submit() -> bool:
-            job = next(feed, None)
-            if job is None:
-                return False
-            future = self.client.submit(audit_on_worker, self.recipe, expected, job,
+        def submit(batch: tuple[Job, ...]) -> None:
+            future = self.client.submit(audit_on_worker, self.recipe, expected, batch,
                                         key=f"modelclear-audit-{self._run}-{next(self._numbers)}")
-            self._pending[future.key] = (future, job)
+            self._pending[future.key] = (future, batch)
             results.add(future)
-            return True
+
+        def more() -> bool:
+            batch = tuple(itertools.islice(feed, BATCH))
+            if batch:
+                submit(batch)
+            return bool(batch)
 
         try:
-            while len(self._pending) < window and submit():
+            while len(self._pending) < window and more():
                 pass
             for future in results:
-                _, job = self._pending.pop(future.key)
-                if future.status == "error":
-                    error = future.exception()
-                    if not isinstance(error, KilledWorker):
-                        raise error
-                    # Every worker that ran it died (the scheduler's allowed-failures): this model's error row.
-                    yield Outcome(job, auditor.crashed(job.ref, f"the Dask workers running this audit died: "
-                                                                f"{inert(error)}"[:500]))
-                else:
-                    yield future.result()
-                submit()
+                _, batch = self._pending.pop(future.key)
+                if future.status != "error":
+                    yield from future.result()
+                    more()
+                    continue
+                error = future.exception()
+                if not isinstance(error, KilledWorker):
+                    raise error
+                if len(batch) > 1:  # one of them kills workers: each alone, so that only it fails
+                    for job in batch:
+                        submit((job,))
+                    continue
+                # Every worker that ran it died (the scheduler's allowed-failures): this model's error row.
+                yield Outcome(batch[0], auditor.crashed(batch[0].ref, f"the Dask workers running this audit died: "
+                                                                      f"{inert(error)}"[:500]))
+                more()
         finally:
             self._cancel()
 
