@@ -233,11 +233,11 @@ def test_a_worker_with_other_settings_is_refused(tmp_path: Path) -> None:
     recipe = Recipe(auditor_from_options, {"targets": (), "fail_on": "error", "verbose": 0, "shared": shared})
     driver = auditor_from_options((), "error", 0, {**shared, "policy_name": "research"})
     with pytest.raises(EngineError, match="another policy than the driver"):
-        audit_on_worker(recipe, identity(driver), Job(RepoRef("org/model")))
+        audit_on_worker(recipe, "run", identity(driver), (Job(RepoRef("org/model")),))
     broken = Recipe(auditor_from_options, {"targets": (), "fail_on": "error", "verbose": 0,
                                            "shared": {**shared, "policy_name": str(tmp_path / "missing.yml")}})
     with pytest.raises(EngineError, match="could not set up the audit as the driver did"):
-        audit_on_worker(broken, identity(driver), Job(RepoRef("org/model")))
+        audit_on_worker(broken, "run", identity(driver), (Job(RepoRef("org/model")),))
 
 
 def test_engine_options_are_checked(tmp_path: Path) -> None:

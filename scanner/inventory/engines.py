@@ -64,15 +64,16 @@ def quiet_dask() -> None:
     logging.getLogger("distributed").setLevel(logging.getLogger().getEffectiveLevel())
 
 
-_AUDITORS: dict[str, Auditor] = {}  # per worker process, by recipe digest
+_AUDITORS: dict[tuple[str, str], Auditor] = {}  # per worker process, by run and recipe digest
 _BUILDING = threading.Lock()
 
 
-def worker_auditor(recipe: Recipe) -> Auditor:
-    """This process's auditor for ``recipe``, built by its first task; its threads share it, as the local
-    executor's threads share one (sessions, lineage memo; ScanCode's index still loads only if a text
-    needs it)."""
-    digest = recipe.digest
+def worker_auditor(recipe: Recipe, run: str) -> Auditor:
+    """This process's auditor for ``recipe`` in one run, built by the run's first task here; its threads
+    share it, as the local executor's threads share one (sessions, the memo of bases). A new run builds
+    a new one, so a long-lived worker never serves last week's bases (ScanCode's index, loaded at most
+    once per process and only if a text needs it, is kept)."""
+    digest = (run, recipe.digest)
     with _BUILDING:
         auditor = _AUDITORS.get(digest)
         if auditor is None:
@@ -88,11 +89,12 @@ def worker_auditor(recipe: Recipe) -> Auditor:
     return auditor
 
 
-def audit_on_worker(recipe: Recipe, expected: tuple[str, str, str, str], jobs: tuple[Job, ...]) -> list[Outcome]:
+def audit_on_worker(recipe: Recipe, run: str, expected: tuple[str, str, str, str], jobs: tuple[Job, ...]
+                    ) -> list[Outcome]:
     """One Dask task: a few targets audited on a worker, one after another (one task per model would cost
     Dask's per-task overhead on every model). Pure in effect (it reads the Hub and the worker's caches, and
     writes nothing the driver keeps), so rerunning it after a worker died is safe."""
-    auditor = worker_auditor(recipe)
+    auditor = worker_auditor(recipe, run)
     found = identity(auditor)
     if found != expected:
         what = [name for name, a, b in zip(("policy", "settings", "modelclear version", "source"), found,
@@ -157,7 +159,7 @@ class DaskExecutor(Executor):
         results = as_completed()
 
         def submit(batch: tuple[Job, ...]) -> None:
-            future = self.client.submit(audit_on_worker, self.recipe, expected, batch,
+            future = self.client.submit(audit_on_worker, self.recipe, self._run, expected, batch,
                                         key=f"modelclear-audit-{self._run}-{next(self._numbers)}")
             self._pending[future.key] = (future, batch)
             results.add(future)
