@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -90,8 +91,14 @@ def test_dask_rows_are_the_local_executors(many: tuple[FixtureHub, Path, Path], 
     verdicts = Counter(row.verdict for row in expected.values())
     assert len(verdicts) == 2  # both verdicts among them: the comparison covers findings, not only passes
 
+    # The rerun is a local rerun too: unchanged models skipped after their check on the workers (the
+    # fine-tunes of the GGUF base are audited again: a base of that base is not on this Hub).
+    local_again = tmp_path / "local-again.db"
+    shutil.copy(local, local_again)
+    expected_again = json.loads(_run(hub, local_again, "--from-file", str(ids_file)).stdout)
     again = json.loads(_run(hub, store, "--engine", "dask", "--from-file", str(ids_file)).stdout)
-    assert (again["audited"], again["unchanged"]) == (0, MODELS)  # unchanged, checked on the workers
+    assert (again["audited"], again["unchanged"]) == (expected_again["audited"], expected_again["unchanged"])
+    assert again["unchanged"] >= MODELS * 5 // 6
 
 
 @pytest.fixture
