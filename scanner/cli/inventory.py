@@ -14,10 +14,20 @@ from typing import Any
 
 import click
 
-from scanner.cli.common import EXIT_FAILURE, EXIT_PASS, cli, emit, guarded, parse_hub_target, prepare, source_options
+from scanner.cli.common import (
+    EXIT_FAILURE,
+    EXIT_PASS,
+    cli,
+    configure_logging,
+    emit,
+    guarded,
+    parse_hub_target,
+    prepare,
+    source_options,
+)
 from scanner.discover import discover, targets_of
 from scanner.errors import UsageError
-from scanner.inventory.executor import Auditor, LocalExecutor
+from scanner.inventory.executor import Auditor, Executor, LocalExecutor
 from scanner.inventory.report import build_report
 from scanner.inventory.runner import Progress, RunTotals, run_inventory
 from scanner.inventory.store import DEFAULT_STORE, Store
@@ -78,13 +88,24 @@ def read_target_file(path: Path) -> list[RepoRef]:
               help="The run's summary on stdout.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
               show_default=True, help="The severity that makes a model's verdict fail (stored with each audit).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where audits run: threads of this process, or Dask worker processes "
+              "(pip install 'modelclear[dask]').")
+@click.option("--address", metavar="tcp://HOST:PORT",
+              help="With --engine dask: the scheduler of a running Dask cluster to join (default: start a local "
+              "cluster on this machine).")
+@click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="With --engine dask and no --address: worker processes of the local cluster, each auditing "
+              "--jobs models at once.")
 @source_options
 @click.pass_context
 def run_command(ctx: click.Context, /, targets: tuple[str, ...], from_files: tuple[Path, ...], author: str | None,
                 search: str | None, tags: tuple[str, ...], discover_paths: tuple[Path, ...], store: str,
-                output_format: str, fail_on: str, **shared: Any) -> None:
+                output_format: str, fail_on: str, engine: str, address: str | None, workers: int,
+                **shared: Any) -> None:
     """Audit models into the store; a model unchanged since its last audit (same revision, policy, settings
-    and modelclear version) is not audited again. --jobs is how many models are audited at once."""
+    and modelclear version) is not audited again. --jobs is how many models are audited at once (with
+    --engine dask: by each worker process)."""
     def run() -> int:
         listing = bool(author or search or tags)
         file_refs = [ref for path in from_files for ref in read_target_file(path)]
@@ -102,9 +123,13 @@ def run_command(ctx: click.Context, /, targets: tuple[str, ...], from_files: tup
             if listing:
                 yield from _listed(prepared.source, author, search, tags, listed_problems, shared["deadline"])
 
+        if address and engine != "dask":
+            raise UsageError("--address is the scheduler of a Dask cluster: use it with --engine dask")
+        if address and shared["token"]:
+            raise UsageError("--token is not sent to a Dask cluster's workers: set HF_TOKEN in their environment")
         with Store.open(store) as opened:
             auditor = Auditor(prepared.source, prepared.options, prepared.description)
-            executor = LocalExecutor(shared["jobs"])
+            executor = _executor(engine, address, workers, targets, fail_on, ctx.obj["verbose"], shared)
             progress = Progress(total=None if listing else len(set(given)))
             try:
                 run_id, status, totals = run_inventory(refs(), opened, auditor, executor, progress, problems)
@@ -126,6 +151,28 @@ def run_command(ctx: click.Context, /, targets: tuple[str, ...], from_files: tup
         return EXIT_FAILURE if listed_problems else EXIT_PASS
 
     ctx.exit(guarded(run, ctx.obj["verbose"]))
+
+
+def _executor(engine: str, address: str | None, workers: int, targets: tuple[str, ...], fail_on: str,
+              verbose: int, shared: dict[str, Any]) -> Executor:
+    if engine == "local":
+        return LocalExecutor(shared["jobs"])
+    try:
+        from scanner.inventory.engines import DaskExecutor, Recipe
+    except ImportError as exc:
+        raise UsageError("--engine dask needs Dask: pip install 'modelclear[dask]'") from exc
+    # Workers audit what the driver would: the endpoint the driver resolved, not one from their environment.
+    options = {**shared, "endpoint": shared["endpoint"] or os.environ.get("HF_ENDPOINT") or None}
+    recipe = Recipe(auditor_from_options, {"targets": targets, "fail_on": fail_on, "verbose": verbose,
+                                           "shared": options})
+    return DaskExecutor(recipe, address=address, workers=workers, threads=shared["jobs"])
+
+
+def auditor_from_options(targets: tuple[str, ...], fail_on: str, verbose: int, shared: dict[str, Any]) -> Auditor:
+    """How an engine's worker process builds the driver's auditor: from the same command-line options."""
+    configure_logging(verbose)
+    prepared = prepare(targets, fail_on=fail_on, **shared)
+    return Auditor(prepared.source, prepared.options, prepared.description)
 
 
 _END = object()

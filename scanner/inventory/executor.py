@@ -148,7 +148,7 @@ class Auditor:
             result = run_audit([ref], one, self.options)
         except Exception as exc:  # the scanner failed on this model: recorded, never the end of the run
             log.debug("auditing %s failed", ref.id, exc_info=True)
-            return Outcome(job, self._crashed(ref, f"internal error: {exc.__class__.__name__}: {inert(exc)}"[:500]))
+            return Outcome(job, self.crashed(ref, f"internal error: {exc.__class__.__name__}: {inert(exc)}"[:500]))
         fingerprint = fingerprint_of(one.target_repo) if one.target_repo is not None else None
         lineage = tuple(sorted((*key, fingerprint_of(repo)) for key, repo in one.lineage.items()))
         return Outcome(job, replace(self.row_of(ref, result, fingerprint), lineage=lineage))
@@ -187,7 +187,8 @@ class Auditor:
             document=json.dumps(json_report.to_document(result, self.run_info), ensure_ascii=False,
                                 separators=(",", ":")))
 
-    def _crashed(self, ref: RepoRef, message: str) -> AuditRow:
+    def crashed(self, ref: RepoRef, message: str) -> AuditRow:
+        """The error row of a target whose audit failed in the scanner or on the engine, not at the Hub."""
         document = {"schema_version": json_report.SCHEMA_VERSION, "error": message,
                     "models": [{"id": ref.id, "status": Status.ERROR.value, "message": message}]}
         return AuditRow(
