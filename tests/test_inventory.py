@@ -438,3 +438,16 @@ def test_a_listing_that_stalls_keeps_the_pages_it_read(run_cli: Any, hub: Fixtur
     assert result.json()["audited"] == 2 and result.json()["run"]["status"] == "incomplete"
     assert "listing stalled for 2 s after 2 models" in result.stderr
 
+
+
+def test_a_base_that_is_still_missing_has_not_changed(run_cli: Any, tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "acme" / "ft").mkdir(parents=True)
+    (mirror / "acme" / "ft" / "README.md").write_text(
+        "---\nlicense: apache-2.0\nbase_model: nobody/missing-base\n---\n# ft\n", encoding="utf-8")
+    store = str(tmp_path / "inv.db")
+    assert inventory(run_cli, store, "--mirror", str(mirror), "acme/ft").json()["audited"] == 1
+    assert inventory(run_cli, store, "--mirror", str(mirror), "acme/ft").json()["unchanged"] == 1
+    (mirror / "nobody" / "missing-base").mkdir(parents=True)  # the base appears: its terms may bind the model
+    (mirror / "nobody" / "missing-base" / "README.md").write_text("---\nlicense: mit\n---\n", encoding="utf-8")
+    assert inventory(run_cli, store, "--mirror", str(mirror), "acme/ft").json()["audited"] == 1
