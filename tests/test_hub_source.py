@@ -149,3 +149,19 @@ def test_binary_license_is_not_read_as_text(hub: FixtureHub, cache_dir: Path) ->
     license_file = repo.file("LICENSE")
     assert license_file is not None and license_file.text is None
     assert any("not a text file" in p.message for p in repo.problems)
+
+
+def test_file_urls_are_the_clients_own() -> None:
+    """The source builds download URLs from huggingface_hub's template instead of importing hf_hub_url (and
+    its whole file_download module); the two must agree, for models, datasets, revisions and odd names."""
+    from huggingface_hub import hf_hub_url
+
+    from scanner.models import RepoKind
+    from scanner.sources.hub import file_url
+
+    endpoint = "http://127.0.0.1:9"
+    for ref, name, revision in [(RepoRef("a/b"), "LICENSE", None),
+                                (RepoRef("a/b", kind=RepoKind.DATASET), "dir name/ü #1.md", "refs/pr/1"),
+                                (RepoRef("org/m-1.5"), "LICENSE.txt", "v1.0")]:
+        assert file_url(endpoint, ref, name, revision) == hf_hub_url(
+            ref.id, name, repo_type=ref.kind.value, revision=revision, endpoint=endpoint)

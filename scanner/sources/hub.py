@@ -6,7 +6,7 @@ more times, and both sleep for whatever ``Retry-After`` says (plus 1 s), uncappe
 so a server trickling a byte at a time is never cut off; and the whole file is written to the cache before
 anyone can look at its size. ``HfApi.model_info`` reads its whole answer the same way. So the source makes
 its own GETs, with the client's session (``get_async_session``: its offline-mode hook, proxies and
-redirect rules), the client's headers (``build_hf_headers``), its URLs (``hf_hub_url``) and its error
+redirect rules), the client's headers (``build_hf_headers``), its URL template (``file_url``) and its error
 mapping (``hf_raise_for_status``), and bounds them itself:
 
 - every request has a total deadline (``timeout``): it runs under ``asyncio.wait_for``, which cancels a
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
-from huggingface_hub import constants, get_async_session, hf_hub_url, hf_raise_for_status
+from huggingface_hub import constants, get_async_session, hf_raise_for_status
 from huggingface_hub.errors import (
     EntryNotFoundError,
     GatedRepoError,
@@ -53,13 +53,13 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.file_download import repo_folder_name
 from huggingface_hub.utils import build_hf_headers, validate_repo_id  # type: ignore[attr-defined]  # lazy exports
 
 from scanner.cachefiles import write_atomic
 from scanner.models import CARD_FILE, FetchedRepo, Parent, Relation, RepoFile, RepoKind, RepoRef, SourceProblem, Status
 from scanner.safefile import read_head, resolve_inside
 from scanner.sources.base import COMMIT, MISSING, FileSelection, Source, commit_fingerprint
+from scanner.sources.cache import repo_folder_name
 from scanner.text import redact_urls
 
 try:  # huggingface_hub 2.x ships its HTTP stack as httpx2; 1.x used httpx.
@@ -380,7 +380,7 @@ class HubSource(Source):
         cached = self._cached(ref, revision, name, cap)
         if cached is not None:
             return cached
-        url = hf_hub_url(ref.id, name, repo_type=ref.kind.value, revision=revision, endpoint=self._base)
+        url = file_url(self._base, ref, name, revision)
         answer = await self._get(client, url, deadline, cap)
         if not answer.truncated:
             commit = revision if revision and COMMIT.fullmatch(revision) else \
@@ -433,7 +433,7 @@ class HubSource(Source):
     # -- the cache ------------------------------------------------------------------------------
     def _storage(self, ref: RepoRef) -> Path:
         cache_dir = Path(self.settings.cache_dir or constants.HF_HUB_CACHE)
-        return cache_dir / repo_folder_name(repo_id=ref.id, repo_type=ref.kind.value)
+        return cache_dir / repo_folder_name(ref.id, ref.kind.value)
 
     def _cached(self, ref: RepoRef, revision: str | None, name: str, cap: int) -> _Answer | None:
         """This commit's copy of a file, as hf_hub_download would have reused it (read to the cap)."""
@@ -574,6 +574,15 @@ class HubSource(Source):
             if secret:
                 text = text.replace(secret, "***")
         return redact_urls(text)
+
+
+def file_url(endpoint: str, ref: RepoRef, filename: str, revision: str | None) -> str:
+    """A file's download URL, built from the client's own template as its ``hf_hub_url`` does (importing
+    that function costs its whole file_download module, a sixth of an audit's start-up)."""
+    repo_id = constants.REPO_TYPES_URL_PREFIXES.get(ref.kind.value, "") + ref.id
+    url = constants.HUGGINGFACE_CO_URL_TEMPLATE.format(
+        repo_id=repo_id, revision=quote(revision or constants.DEFAULT_REVISION, safe=""), filename=quote(filename))
+    return endpoint + url[len(constants.ENDPOINT):] if url.startswith(constants.ENDPOINT) else url
 
 
 def _split_endpoint(endpoint: str) -> tuple[str, tuple[str, str] | None, dict[str, str]]:
