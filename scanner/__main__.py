@@ -2,4 +2,5 @@
 
 from scanner.cli import main
 
-main()
+if __name__ == "__main__":  # not when a process pool's spawn imports this module
+    main()

@@ -124,9 +124,19 @@ def path_between(graph: nx.DiGraph, target: str, node: str) -> tuple[str, ...]:
     return tuple(report_of(graph, n).id for n in nx.shortest_path(graph, target, node))
 
 
+def model_graph(graph: nx.DiGraph) -> nx.DiGraph:
+    """The models and the edges between them (training data binds differently), as a graph of its own: a
+    subgraph view filters every access, which made the condensation of 100,000 nodes five times slower."""
+    prefix = RepoKind.MODEL.value + ":"
+    models = nx.DiGraph()
+    models.add_nodes_from(n for n in graph if n.startswith(prefix))
+    models.add_edges_from((a, b) for a, b in graph.edges if a.startswith(prefix) and b.startswith(prefix))
+    return models
+
+
 def model_ancestors(graph: nx.DiGraph, node: str) -> set[str]:
-    """Every model ``node`` derives from, through model edges only (training data binds differently)."""
-    models = graph.subgraph(n for n in graph if n.startswith(RepoKind.MODEL.value + ":"))
+    """Every model ``node`` derives from, through model edges only."""
+    models = model_graph(graph)
     return set(nx.descendants(models, node)) if node in models else set()
 
 
@@ -137,8 +147,7 @@ def inherited_licenses(graph: nx.DiGraph) -> dict[str, dict[str, tuple[LicenseHi
     first, so a thousand repos that cite each other cost one pass, not a walk per node; each node holds at
     most one entry per distinct license key.
     """
-    models = graph.subgraph(n for n in graph if n.startswith(RepoKind.MODEL.value + ":"))
-    condensed = nx.condensation(models)
+    condensed = nx.condensation(model_graph(graph))
     # Per component and key, the first two members carrying it: enough to name one other than the node.
     carriers: dict[int, dict[str, list[tuple[LicenseHit, str]]]] = {}
     below: dict[int, dict[str, tuple[LicenseHit, str]]] = {}  # licenses strictly below a component
@@ -204,13 +213,15 @@ def find_conflicts(graph: nx.DiGraph, restrictive: set[str], agreeing_keys: Call
     over the graph's condensation), so a child costs the number of distinct licenses above it, not a walk of
     the graph: 100,000 repos are checked in seconds."""
     inherited = inherited if inherited is not None else inherited_licenses(graph)
+    agreeing_by_key: dict[str, set[str]] = {}  # a key's agreeing keys, read once however many models carry it
     conflicts: list[Conflict] = []
     for child in sorted(n for n in graph if n.startswith(RepoKind.MODEL.value + ":")):
         child_report = report_of(graph, child)
         own_keys = license_keys(child_report)
         if not own_keys:
             continue  # nothing declared: license-unknown already says so
-        agreeing = set().union(*(agreeing_keys(key) for key in own_keys))
+        agreeing = set().union(*(agreeing_by_key.get(key) or agreeing_by_key.setdefault(key, agreeing_keys(key))
+                                 for key in own_keys))
         own_kinds = restrictive_kinds(child_report, restrictive)
         reported: set[str] = set()
         carriers = dict.fromkeys(ancestor for key, (_, ancestor) in inherited.get(child, {}).items()

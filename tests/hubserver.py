@@ -76,6 +76,9 @@ class FixtureHub:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     page_size: int = 25  # models per page of /api/models (the client follows the Link header)
+    # the listing's pages from this one on trickle a byte every 0.5 s ({"from_page": N}), or answer 500
+    # ({"from_page": N, "status": 500})
+    listing_fault: dict[str, Any] | None = None
     _counts: dict[tuple[str, str], int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -249,6 +252,11 @@ class _Handler(BaseHTTPRequestHandler):
                 if all(tag in have for tag in tags):
                     ids.append(repo_id)
         start = int(query.get("cursor") or 0)
+        fault = self.fixture.listing_fault
+        if fault and start >= int(fault.get("from_page", 0)) * self.fixture.page_size:
+            if fault.get("status"):
+                return self._error(int(fault["status"]), "", "listing failed")
+            return self._trickle(0.5, "body")
         page = ids[start:start + self.fixture.page_size]
         headers = {}
         if start + self.fixture.page_size < len(ids):

@@ -334,3 +334,120 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
     lines.update(RunTotals(audited=3, unchanged=2, failed=1))
     assert log.getvalue().startswith("modelclear: inventory: 5 of 10 models (3 audited, 2 unchanged, 1 failed)")
     assert "left" in log.getvalue()
+
+
+def test_a_store_that_fails_mid_run_is_a_clear_failure(run_cli: Any, tmp_path: Path) -> None:
+    """A write the database refuses (here a trigger standing in for a full disk) ends the run with exit 1
+    and a message naming the store; what was committed before stays, and the run is marked failed."""
+    store = tmp_path / "inv.db"
+    assert inventory(run_cli, str(store), "meta-llama/Llama-2-7b-hf").exit_code == 0
+    with sqlite3.connect(store) as db:
+        db.execute("CREATE TRIGGER full BEFORE INSERT ON audits WHEN NEW.target = '01-ai/Yi-34B' "
+                   "BEGIN SELECT RAISE(ABORT, 'database or disk is full (simulated)'); END")
+    result = run_cli("inventory", "run", "--store", str(store), "meta-llama/Llama-2-7b-hf", "01-ai/Yi-34B")
+    assert result.exit_code == 1
+    assert f"the inventory store {store} failed: database or disk is full (simulated)" in result.stderr
+    assert "Traceback" not in result.stderr
+    with Store.open(str(store)) as opened:
+        assert [s.row.target for s in opened.latest()] == ["meta-llama/Llama-2-7b-hf"]
+        assert opened.runs()[0].status == "failed"
+
+
+def test_an_upstream_change_audits_the_unchanged_fine_tune_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    """The fine-tune did not change, but its base was relicensed: its inherited terms changed, so it is
+    audited again (each base's fingerprint is asked once per run, however many fine-tunes share it)."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from scanner.cli import cli
+
+    root = tmp_path / "hub"
+    shutil.copytree(HUB_ROOT / "01-ai" / "Yi-34B", root / "01-ai" / "Yi-34B")
+    for name in ("yi-ft-a", "yi-ft-b"):
+        (root / "acme" / name).mkdir(parents=True)
+        (root / "acme" / name / "README.md").write_text(
+            "---\nlicense: other\nbase_model: 01-ai/Yi-34B\nbase_model_relation: finetune\n---\n# ft\n",
+            encoding="utf-8")
+    store = str(tmp_path / "inv.db")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
+    with FixtureHub(root) as hub:
+        def run() -> dict[str, Any]:
+            result = CliRunner().invoke(cli, ["inventory", "run", "--store", store, "--format", "json",
+                                              "acme/yi-ft-a", "acme/yi-ft-b"], env={"HF_ENDPOINT": hub.url})
+            assert result.exit_code == 0, result.stderr
+            return dict(json.loads(result.stdout))
+
+        assert run()["audited"] == 2
+        start = len(hub.requests)
+        assert run()["unchanged"] == 2
+        asked = [r.path.split("?")[0] for r in hub.requests[start:]]
+        assert asked.count("/api/models/01-ai/Yi-34B") == 1  # the shared base, once
+        hub.overrides["01-ai/Yi-34B"] = {"main": "2024-05-30"}
+        again = run()
+        assert (again["audited"], again["changed"]) == (2, 2)
+        with Store.open(store) as opened:
+            rows = {s.row.target: s.row for s in opened.latest()}
+    assert "apache-2.0" in rows["acme/yi-ft-a"].licenses
+    relicensed = "commit:a04d7a8f1e5b3c9d2f6e8a0b4c7d9e1f3a5b7c92"
+    assert ("model", "01-ai/Yi-34B", None, relicensed) in rows["acme/yi-ft-a"].lineage
+
+
+def test_an_older_store_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    from scanner.inventory.store import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # a store made by a modelclear that knew only migration 1
+        for statement in MIGRATIONS[0]:
+            db.execute(statement.replace("{id}", "INTEGER"))
+        db.execute("INSERT INTO modelclear_schema VALUES (1, 'then', '0.0')")
+        db.execute("INSERT INTO runs (started_at, status, tool_version, policy_name, policy_sha256, settings_sha256, "
+                   "source) VALUES ('then', 'finished', '0.0', 'commercial', 'p', 's', 'hub')")
+        db.execute("INSERT INTO audits (run_id, target, model_id, kind, status, verdict, licenses, clauses, errors, "
+                   "warnings, infos, rules, policy_sha256, settings_sha256, tool_version, audited_at, document) "
+                   "VALUES (1, 'org/m', 'org/m', 'model', 'ok', 'pass', '[\"mit\"]', '[]', 0, 0, 0, '[]', 'p', 's', "
+                   "'0.0', 'then', '{}')")
+    with Store.open(str(path)) as opened:
+        assert opened.schema_version() == SCHEMA_VERSION
+        (row,) = opened.latest()
+    assert row.row.licenses == ("mit",) and row.row.lineage == ()
+
+
+def test_a_store_in_a_new_folder(run_cli: Any, tmp_path: Path) -> None:
+    store = tmp_path / "data" / "inventory.db"
+    assert inventory(run_cli, str(store), "meta-llama/Llama-2-7b-hf").exit_code == 0 and store.is_file()
+    folder = tmp_path / "a-folder.db"
+    folder.mkdir()
+    result = run_cli("inventory", "run", "--store", str(folder), "meta-llama/Llama-2-7b-hf")
+    assert result.exit_code == 2 and "cannot open the inventory store" in result.stderr
+
+
+def test_a_listing_that_stalls_keeps_the_pages_it_read(run_cli: Any, hub: FixtureHub,
+                                                               tmp_path: Path) -> None:
+    """The Hub's listing goes through huggingface_hub, whose reads have no total deadline: a page that
+    trickles is cut after --deadline seconds; the models of the pages read are audited, and the run says it
+    is incomplete (exit 1). (A page that fails is test_a_failing_listing_keeps_what_was_listed.)"""
+    hub.page_size = 2
+    hub.listing_fault = {"from_page": 1}
+    store = str(tmp_path / "inv.db")
+    started = time.monotonic()
+    result = inventory(run_cli, store, "--author", "meta-llama", "--deadline", "2")
+    assert time.monotonic() - started < 60
+    assert result.exit_code == 1
+    assert result.json()["audited"] == 2 and result.json()["run"]["status"] == "incomplete"
+    assert "listing stalled for 2 s after 2 models" in result.stderr
+
+
+
+def test_a_base_that_is_still_missing_has_not_changed(run_cli: Any, tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "acme" / "ft").mkdir(parents=True)
+    (mirror / "acme" / "ft" / "README.md").write_text(
+        "---\nlicense: apache-2.0\nbase_model: nobody/missing-base\n---\n# ft\n", encoding="utf-8")
+    store = str(tmp_path / "inv.db")
+    assert inventory(run_cli, store, "--mirror", str(mirror), "acme/ft").json()["audited"] == 1
+    assert inventory(run_cli, store, "--mirror", str(mirror), "acme/ft").json()["unchanged"] == 1
+    (mirror / "nobody" / "missing-base").mkdir(parents=True)  # the base appears: its terms may bind the model
+    (mirror / "nobody" / "missing-base" / "README.md").write_text("---\nlicense: mit\n---\n", encoding="utf-8")
+    assert inventory(run_cli, store, "--mirror", str(mirror), "acme/ft").json()["audited"] == 1

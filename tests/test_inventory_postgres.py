@@ -75,3 +75,10 @@ def test_unreachable_server_is_a_clear_error(run_cli: Any) -> None:
                      "meta-llama/Llama-2-7b-hf")
     assert result.exit_code == 2
     assert "cannot connect to the inventory store" in result.stderr and "secret" not in result.stderr
+
+
+def test_report_on_an_empty_database_writes_nothing(run_cli: Any, pg_store: str) -> None:
+    result = run_cli("inventory", "report", "--store", pg_store)
+    assert result.exit_code == 2 and "holds no inventory yet" in result.stderr
+    with Store.open(pg_store) as opened:  # opening to write creates the schema; the report had not
+        assert opened.schema_version() == SCHEMA_VERSION

@@ -41,10 +41,15 @@ FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severit
 @click.pass_context
 def cli(ctx: click.Context, verbose: int) -> None:
     """modelclear: license and IP clearance for machine-learning models on the Hugging Face Hub."""
+    configure_logging(verbose)
+    ctx.obj = {"verbose": verbose}
+
+
+def configure_logging(verbose: int) -> None:
+    """The CLI's logging, also set up by an engine's worker process that audits for it."""
     setup_logging(verbose)
     if not verbose:  # the client logs every retried request; our own messages say what matters
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    ctx.obj = {"verbose": verbose}
 
 
 

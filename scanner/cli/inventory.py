@@ -5,17 +5,29 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
-from scanner.cli.common import EXIT_FAILURE, EXIT_PASS, cli, emit, guarded, parse_hub_target, prepare, source_options
+from scanner.cli.common import (
+    EXIT_FAILURE,
+    EXIT_PASS,
+    cli,
+    configure_logging,
+    emit,
+    guarded,
+    parse_hub_target,
+    prepare,
+    source_options,
+)
 from scanner.discover import discover, targets_of
 from scanner.errors import UsageError
-from scanner.inventory.executor import Auditor, LocalExecutor
+from scanner.inventory.executor import Auditor, Executor, LocalExecutor
 from scanner.inventory.report import build_report
 from scanner.inventory.runner import Progress, RunTotals, run_inventory
 from scanner.inventory.store import DEFAULT_STORE, Store
@@ -76,13 +88,24 @@ def read_target_file(path: Path) -> list[RepoRef]:
               help="The run's summary on stdout.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
               show_default=True, help="The severity that makes a model's verdict fail (stored with each audit).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where audits run: threads of this process, or Dask worker processes "
+              "(pip install 'modelclear[dask]').")
+@click.option("--address", metavar="tcp://HOST:PORT",
+              help="With --engine dask: the scheduler of a running Dask cluster to join (default: start a local "
+              "cluster on this machine).")
+@click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="With --engine dask and no --address: worker processes of the local cluster, each auditing "
+              "--jobs models at once.")
 @source_options
 @click.pass_context
 def run_command(ctx: click.Context, /, targets: tuple[str, ...], from_files: tuple[Path, ...], author: str | None,
                 search: str | None, tags: tuple[str, ...], discover_paths: tuple[Path, ...], store: str,
-                output_format: str, fail_on: str, **shared: Any) -> None:
+                output_format: str, fail_on: str, engine: str, address: str | None, workers: int,
+                **shared: Any) -> None:
     """Audit models into the store; a model unchanged since its last audit (same revision, policy, settings
-    and modelclear version) is not audited again. --jobs is how many models are audited at once."""
+    and modelclear version) is not audited again. --jobs is how many models are audited at once (with
+    --engine dask: by each worker process)."""
     def run() -> int:
         listing = bool(author or search or tags)
         file_refs = [ref for path in from_files for ref in read_target_file(path)]
@@ -98,11 +121,15 @@ def run_command(ctx: click.Context, /, targets: tuple[str, ...], from_files: tup
         def refs() -> Iterator[RepoRef]:
             yield from given
             if listing:
-                yield from _listed(prepared.source, author, search, tags, listed_problems)
+                yield from _listed(prepared.source, author, search, tags, listed_problems, shared["deadline"])
 
+        if address and engine != "dask":
+            raise UsageError("--address is the scheduler of a Dask cluster: use it with --engine dask")
+        if address and shared["token"]:
+            raise UsageError("--token is not sent to a Dask cluster's workers: set HF_TOKEN in their environment")
         with Store.open(store) as opened:
             auditor = Auditor(prepared.source, prepared.options, prepared.description)
-            executor = LocalExecutor(shared["jobs"])
+            executor = _executor(engine, address, workers, targets, fail_on, ctx.obj["verbose"], shared)
             progress = Progress(total=None if listing else len(set(given)))
             try:
                 run_id, status, totals = run_inventory(refs(), opened, auditor, executor, progress, problems)
@@ -126,24 +153,70 @@ def run_command(ctx: click.Context, /, targets: tuple[str, ...], from_files: tup
     ctx.exit(guarded(run, ctx.obj["verbose"]))
 
 
-def _listed(source: Any, author: str | None, search: str | None, tags: tuple[str, ...],
-            problems: list[str]) -> Iterator[RepoRef]:
-    """The Hub's listing, streamed; if it fails part-way, what was listed is still audited and the run
-    says the listing is incomplete."""
-    count = 0
+def _executor(engine: str, address: str | None, workers: int, targets: tuple[str, ...], fail_on: str,
+              verbose: int, shared: dict[str, Any]) -> Executor:
+    if engine == "local":
+        return LocalExecutor(shared["jobs"])
     try:
-        for model_id in source.list_models(author, search, tags):
-            ref = parse_hub_target(str(model_id))
-            if ref is None:
-                problems.append(f"the listing returned {inert(model_id)!r}, which is not a model id; skipped")
-                continue
-            count += 1
-            yield ref
-    except UsageError:
-        raise
-    except Exception as exc:
-        problems.append(f"the Hub's model listing failed after {count} models: "
-                        f"{redact_urls(inert(exc))[:300]}; the rest were not audited")
+        from scanner.inventory.engines import DaskExecutor, Recipe
+    except ImportError as exc:
+        raise UsageError("--engine dask needs Dask: pip install 'modelclear[dask]'") from exc
+    # Workers audit what the driver would: the endpoint the driver resolved, not one from their environment.
+    options = {**shared, "endpoint": shared["endpoint"] or os.environ.get("HF_ENDPOINT") or None}
+    recipe = Recipe(auditor_from_options, {"targets": targets, "fail_on": fail_on, "verbose": verbose,
+                                           "shared": options})
+    return DaskExecutor(recipe, address=address, workers=workers, threads=shared["jobs"])
+
+
+def auditor_from_options(targets: tuple[str, ...], fail_on: str, verbose: int, shared: dict[str, Any]) -> Auditor:
+    """How an engine's worker process builds the driver's auditor: from the same command-line options."""
+    configure_logging(verbose)
+    prepared = prepare(targets, fail_on=fail_on, **shared)
+    return Auditor(prepared.source, prepared.options, prepared.description)
+
+
+_END = object()
+
+
+def _listed(source: Any, author: str | None, search: str | None, tags: tuple[str, ...],
+            problems: list[str], wait: float) -> Iterator[RepoRef]:
+    """The Hub's listing, streamed; if it fails part-way, what was listed is still audited and the run
+    says the listing is incomplete. The client reads pages with a per-read timeout only (a server that
+    trickles never times out), so the listing runs in a thread and a page that takes longer than ``wait``
+    seconds ends it."""
+    pages: queue.Queue[Any] = queue.Queue(maxsize=10_000)
+
+    def produce() -> None:
+        try:
+            for model_id in source.list_models(author, search, tags):
+                pages.put(model_id)
+            pages.put(_END)
+        except BaseException as exc:  # handed to the driver, which reports it
+            pages.put(exc)
+
+    threading.Thread(target=produce, name="modelclear-listing", daemon=True).start()
+    count = 0
+    while True:
+        try:
+            item = pages.get(timeout=wait)
+        except queue.Empty:
+            problems.append(f"the Hub's model listing stalled for {wait:g} s after {count} models; "
+                            "the rest were not audited")
+            return
+        if item is _END:
+            return
+        if isinstance(item, UsageError):
+            raise item
+        if isinstance(item, BaseException):
+            problems.append(f"the Hub's model listing failed after {count} models: "
+                            f"{redact_urls(inert(item))[:300]}; the rest were not audited")
+            return
+        ref = parse_hub_target(str(item))
+        if ref is None:
+            problems.append(f"the listing returned {inert(item)!r}, which is not a model id; skipped")
+            continue
+        count += 1
+        yield ref
 
 
 def _summary(run_id: int, status: str, totals: RunTotals, store: Store, source: str) -> dict[str, Any]:

@@ -45,8 +45,10 @@ def target_key(ref: RepoRef) -> str:
 class Job:
     ref: RepoRef
     # The fingerprint of the target's last audit when that audit still stands (same policy, settings and
-    # tool version, and it read the model): the model is audited again only if its fingerprint now differs.
+    # tool version, and it read the model), and its lineage's: the model is audited again only if one of
+    # them now differs.
     known_fingerprint: str | None = None
+    known_lineage: tuple[tuple[str, str, str | None, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,12 +95,15 @@ class _OneAudit(Source):
         self.inner, self.target, self.memo = inner, target, memo
         self.name = inner.name
         self.target_repo: FetchedRepo | None = None
+        self.lineage: dict[tuple[str, str, str | None], FetchedRepo] = {}
 
     def fetch(self, ref: RepoRef) -> FetchedRepo:
         if ref == self.target:
             self.target_repo = self.inner.fetch(ref)
             return self.target_repo
-        return self.memo.get(ref, self.inner.fetch)
+        repo = self.memo.get(ref, self.inner.fetch)
+        self.lineage[(ref.kind.value, ref.id, ref.revision)] = repo
+        return repo
 
     def describe(self) -> str:
         return self.inner.describe()
@@ -129,21 +134,39 @@ class Auditor:
         self.run_info = RunInfo(source=description)
         self.settings_sha256 = settings_digest(options)
         self.memo = FetchMemo()
+        self._lineage_now: dict[tuple[str, str, str | None], Future[str | None]] = {}  # asked this run
+        self._lineage_lock = threading.Lock()
 
     def __call__(self, job: Job) -> Outcome:
         ref = job.ref
-        if job.known_fingerprint is not None:
-            current = self.source.fingerprint(ref)
-            if current == job.known_fingerprint:
-                return Outcome(job, None)
+        if job.known_fingerprint is not None and self.source.fingerprint(ref) == job.known_fingerprint \
+                and all(fingerprint is not None and self._lineage_fingerprint(kind, repo_id, revision) == fingerprint
+                        for kind, repo_id, revision, fingerprint in job.known_lineage):
+            return Outcome(job, None)
         one = _OneAudit(self.source.for_one_audit(), ref, self.memo)
         try:
             result = run_audit([ref], one, self.options)
         except Exception as exc:  # the scanner failed on this model: recorded, never the end of the run
             log.debug("auditing %s failed", ref.id, exc_info=True)
-            return Outcome(job, self._crashed(ref, f"internal error: {exc.__class__.__name__}: {inert(exc)}"[:500]))
+            return Outcome(job, self.crashed(ref, f"internal error: {exc.__class__.__name__}: {inert(exc)}"[:500]))
         fingerprint = fingerprint_of(one.target_repo) if one.target_repo is not None else None
-        return Outcome(job, self.row_of(ref, result, fingerprint))
+        lineage = tuple(sorted((*key, fingerprint_of(repo)) for key, repo in one.lineage.items()))
+        return Outcome(job, replace(self.row_of(ref, result, fingerprint), lineage=lineage))
+
+    def _lineage_fingerprint(self, kind: str, repo_id: str, revision: str | None) -> str | None:
+        """A base's or dataset's fingerprint now, asked once per run however many models share it."""
+        key = (kind, repo_id, revision)
+        with self._lineage_lock:
+            asked = self._lineage_now.get(key)
+            first = asked is None
+            if asked is None:
+                asked = self._lineage_now[key] = Future()
+        if first:  # this thread asks; the others wait for its answer
+            try:
+                asked.set_result(self.source.fingerprint(RepoRef(repo_id, kind=RepoKind(kind), revision=revision)))
+            except Exception:  # the audit that follows reports the fault
+                asked.set_result(None)
+        return asked.result()
 
     def row_of(self, ref: RepoRef, result: AuditResult, fingerprint: str | None) -> AuditRow:
         target = next((m for m in result.models if m.role is Role.TARGET), result.models[0])
@@ -164,7 +187,8 @@ class Auditor:
             document=json.dumps(json_report.to_document(result, self.run_info), ensure_ascii=False,
                                 separators=(",", ":")))
 
-    def _crashed(self, ref: RepoRef, message: str) -> AuditRow:
+    def crashed(self, ref: RepoRef, message: str) -> AuditRow:
+        """The error row of a target whose audit failed in the scanner or on the engine, not at the Hub."""
         document = {"schema_version": json_report.SCHEMA_VERSION, "error": message,
                     "models": [{"id": ref.id, "status": Status.ERROR.value, "message": message}]}
         return AuditRow(

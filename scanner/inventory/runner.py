@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from scanner import __version__
 from scanner.inventory.executor import Auditor, Executor, Job, Outcome, target_key
 from scanner.inventory.report import change_between
-from scanner.inventory.store import AuditRow, Store, StoredAudit
+from scanner.inventory.store import AuditRow, Store, StoredAudit, StoreError
 from scanner.models import RepoRef, Status
 
 STANDING_STATUSES = frozenset({Status.OK.value, Status.GATED.value})
@@ -117,8 +117,10 @@ def run_inventory(refs: Iterable[RepoRef], store: Store, auditor: Auditor, execu
                 last = latest.get(key)
                 before[key] = last
                 totals.requested += 1
-                known = last.row.fingerprint if last is not None and still_stands(last.row, auditor) else None
-                yield Job(ref, known)
+                if last is not None and still_stands(last.row, auditor):
+                    yield Job(ref, last.row.fingerprint, last.row.lineage)
+                else:
+                    yield Job(ref)
 
     status = "finished"
     try:
@@ -128,13 +130,11 @@ def run_inventory(refs: Iterable[RepoRef], store: Store, auditor: Auditor, execu
                 progress.update(totals)
     except KeyboardInterrupt:
         executor.close()
-        store.finish_run(run_id, "interrupted", totals.requested, totals.audited, totals.unchanged, totals.failed,
-                         totals.problems)
+        _mark(store, run_id, "interrupted", totals)
         raise
     except BaseException:
         executor.close()
-        store.finish_run(run_id, "failed", totals.requested, totals.audited, totals.unchanged, totals.failed,
-                         totals.problems)
+        _mark(store, run_id, "failed", totals)
         raise
     finally:
         if progress is not None:
@@ -144,6 +144,15 @@ def run_inventory(refs: Iterable[RepoRef], store: Store, auditor: Auditor, execu
     store.finish_run(run_id, status, totals.requested, totals.audited, totals.unchanged, totals.failed,
                      totals.problems)
     return run_id, status, totals
+
+
+def _mark(store: Store, run_id: int, status: str, totals: RunTotals) -> None:
+    """Record how a run ended, if the store still answers: the error that ended it is what matters."""
+    try:
+        store.finish_run(run_id, status, totals.requested, totals.audited, totals.unchanged, totals.failed,
+                         totals.problems)
+    except StoreError:
+        pass
 
 
 def _record(store: Store, run_id: int, outcome: Outcome, last: StoredAudit | None, totals: RunTotals) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
@@ -64,6 +65,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             document TEXT NOT NULL)""",
         "CREATE INDEX audits_by_target ON audits (target, id)",
     ),
+    # 2: what each audit's lineage was (every base and dataset fetched, with its fingerprint), so that an
+    # upstream change (a base relicensed) is noticed although the model itself did not change.
+    ("ALTER TABLE audits ADD COLUMN lineage TEXT NOT NULL DEFAULT '[]'",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DEFAULT_STORE = "modelclear.db"
@@ -94,9 +98,11 @@ class AuditRow:
     tool_version: str
     audited_at: str
     document: str
+    # (kind, id, revision asked, fingerprint) of every repo of the lineage, as the audit fetched them
+    lineage: tuple[tuple[str, str, str | None, str | None], ...] = ()
 
 
-_LIST_COLUMNS = ("licenses", "clauses", "rules")
+_LIST_COLUMNS = ("licenses", "clauses", "rules", "lineage")
 _COLUMNS = tuple(f.name for f in fields(AuditRow))
 
 
@@ -131,6 +137,17 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+class StoreError(ModelclearError):
+    """The database failed under a running command (as opposed to a store that cannot be opened)."""
+
+
+def _is_database_error(exc: Exception) -> bool:
+    if isinstance(exc, sqlite3.Error):
+        return True
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.Error)
+
+
 class Store:
     """A connection to one inventory store. Writes commit at once: a killed run keeps what it finished."""
 
@@ -153,13 +170,17 @@ class Store:
             if not create and not path.is_file():
                 raise UsageError(f"there is no inventory store at {path}; run `modelclear inventory run` first")
             try:
+                path.parent.mkdir(parents=True, exist_ok=True)  # --store data/inventory.db, as -o does
                 connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute("PRAGMA synchronous=NORMAL")
                 connection.execute("PRAGMA foreign_keys=ON")
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 raise UsageError(f"cannot open the inventory store {path}: {exc}") from exc
             store = cls(connection, "sqlite", str(path))
+        if not create and store.schema_version() == 0:
+            store.close()
+            raise UsageError(f"{store.description} holds no inventory yet; run `modelclear inventory run` first")
         store._migrate()
         return store
 
@@ -192,7 +213,15 @@ class Store:
         return statement if self.dialect == "sqlite" else statement.replace("?", "%s")
 
     def _execute(self, statement: str, parameters: Sequence[Any] = ()) -> Any:
-        return self._db.execute(self._sql(statement), tuple(parameters))
+        """One statement; a database failure (disk full, a lost connection, a lock held too long) is a
+        ModelclearError naming the store, never a driver's traceback."""
+        try:
+            return self._db.execute(self._sql(statement), tuple(parameters))
+        except Exception as exc:
+            if not _is_database_error(exc):
+                raise
+            raise StoreError(f"the inventory store {self.description} failed: "
+                             f"{redact_urls(str(exc)).strip()[:300]}") from exc
 
     def _rows(self, statement: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self._execute(statement, parameters).fetchall())
@@ -315,7 +344,7 @@ def _run_row(row: tuple[Any, ...]) -> RunRow:
 def _stored(row: tuple[Any, ...]) -> StoredAudit:
     values = dict(zip(_COLUMNS, row[2:], strict=True))
     for name in _LIST_COLUMNS:
-        values[name] = tuple(json.loads(values[name]))
+        values[name] = tuple(tuple(item) if isinstance(item, list) else item for item in json.loads(values[name]))
     return StoredAudit(id=int(row[0]), run_id=int(row[1]), row=AuditRow(**values))
 
 

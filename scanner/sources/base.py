@@ -102,13 +102,19 @@ class FileSelection:
         return RepoFile(name, text, size=size, blob_id=blob_id), None
 
 
+MISSING = "missing"
+
+
 def commit_fingerprint(commit: str) -> str:
     return f"commit:{commit}"
 
 
 def fingerprint_of(repo: FetchedRepo) -> str | None:
     """A repo's content identity: its commit when the source knows one, else a digest of the files it
-    lists and of the license-bearing texts read; None for a repo that could not be read."""
+    lists and of the license-bearing texts read; ``MISSING`` for a repo that does not exist (a base that is
+    still missing has not changed either); None for a repo that could not be read."""
+    if repo.status is Status.NOT_FOUND:
+        return MISSING
     if repo.status not in (Status.OK, Status.GATED):
         return None
     if repo.revision and COMMIT.fullmatch(repo.revision):

@@ -59,7 +59,7 @@ from huggingface_hub.utils import build_hf_headers, validate_repo_id  # type: ig
 from scanner.cachefiles import write_atomic
 from scanner.models import CARD_FILE, FetchedRepo, Parent, Relation, RepoFile, RepoKind, RepoRef, SourceProblem, Status
 from scanner.safefile import read_head, resolve_inside
-from scanner.sources.base import COMMIT, FileSelection, Source, commit_fingerprint
+from scanner.sources.base import COMMIT, MISSING, FileSelection, Source, commit_fingerprint
 from scanner.text import redact_urls
 
 try:  # huggingface_hub 2.x ships its HTTP stack as httpx2; 1.x used httpx.
@@ -253,6 +253,11 @@ class HubSource(Source):
         client_call = partial(self._info, ref=ref, deadline=deadline, blobs=False)
         try:
             info = _Runner.run(self._with_retry(ref.id, None, deadline, lambda: client_call(self._client())))
+        except _Unavailable as exc:
+            if exc.status is Status.NOT_FOUND:
+                return MISSING
+            log.info("%s: no fingerprint: %s", ref.id, exc.message[:200])
+            return None
         except Exception as exc:  # a fault here is the audit's to report, with its retries
             log.info("%s: no fingerprint: %s", ref.id, self.redact(str(exc))[:200])
             return None
