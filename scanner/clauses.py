@@ -39,10 +39,16 @@ _ABBREVIATIONS = frozenset({"e.g", "i.e", "inc", "ltd", "co", "corp", "no", "sec
                             "mr", "ms", "dr", "art", "para", "cf", "approx", "llc", "s.a", "n.v", "gmbh"})
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
                          "\u00a0": " ", "\u2009": " ", "\u202f": " "})
-_LIST_ITEM = re.compile(r"^\s{0,8}(?:[-*•]\s|\d{1,3}[.)]\s|\(?[a-z]{1,3}\)\s|[A-Z][.)]\s|#{1,6}\s"
+_LIST_ITEM = re.compile(r"^\s{0,8}(?:[-*•]\s|\d{1,3}[.)]\s|\d{1,3}(?:\.\d{1,3}){1,3}\.?\s|\(?[a-z]{1,3}\)\s"
+                        r"|[A-Z][.)]\s|#{1,6}\s"
                         r"|第[一二三四五六七八九十百零\d]{1,5}[条章节款]|[一二三四五六七八九十]{1,3}[、.．]"
                         r"|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,3}[、．]"
                         r"|[a-z]\.\s|[（(][ivxlcIVXLC]{1,5}[）)]|\d{1,3}\.[\u4e00-\u9fff])")
+# Markdown emphasis left after "**" is gone: "*must not*", "***only***" (an asterisk at a word's edge, not a
+# footnote mark standing alone or a multiplication between figures).
+_EMPHASIS = re.compile(r"(?<![\w*])\*+(?=\w)|(?<=[\w.,;:!?)])\*+(?![\w*])")
+# A numbered list marker alone at the start of a line ("    1.  AlphaFold ..."): its dot ends no sentence.
+_MARKER_BEFORE = re.compile(r"\s{0,12}(?:\d{1,3}(?:\.\d{1,3}){0,3}|[ivxlc]{1,5}|[IVXLC]{1,5})")
 _ITEM_MARK = re.compile(r"^\s{0,8}(?:[a-z]{1,2}[.)]|\(?[ivxlc]{1,5}[.)]|\(\d{1,3}\)|\d{1,3}[.)])\s")
 # Chinese sentences end at these whatever follows; closing quotes and brackets stay with the sentence.
 _ZH_ENDS = frozenset("。；！？")
@@ -225,6 +231,12 @@ def _meaning(term: str, body: str) -> str | None:
     return None
 
 
+# Restriction-passthrough passes something on: a text without any use, purpose or output restriction has none.
+_RESTRICTIONS_TO_PASS = frozenset({"use-restrictions", "non-commercial", "output-restriction", "territory"})
+_NAMES_RESTRICTIONS = re2.compile(r'(?i)restrict|limitation|prohibit|polic(?:y|ies)|schedule|annex|exhibit|attachment|'
+                                  r'appendix|section|article|clause|paragraph|same\s+terms|限制|政策|附件|禁止|相同|同样')
+
+
 class ClauseEngine:
     """Runs every rule of rules/clauses over a text's sentences. Built once per process (see ``engine``)."""
 
@@ -286,17 +298,22 @@ class ClauseEngine:
         cancelled: set[str] = set()
         pieces = list(sentences(text[:MAX_TEXT_CHARS]))
         terms = Definitions.collect(pieces)
-        lead_in = ""
+        lead_in, lead_indent, lead_style = "", -1, ""
         for index, sentence in enumerate(pieces):
             normalized = terms.expand(sentence.normalized, index)
+            is_item = bool(_LIST_ITEM.match(sentence.text) or _ITEM_MARK.match(sentence.text))
             # A list item reads with the sentence that introduces it ("You will not: ... (a) use the outputs
-            # to train ..."); the quote stays the item.
-            if lead_in and (_LIST_ITEM.match(sentence.text) or _ITEM_MARK.match(sentence.text)):
+            # to train ..."); the quote stays the item. When the lead-in is itself a list item ("2. You must
+            # not use:"), only the items indented deeper than it are its own; a sibling ends the list.
+            if lead_in and is_item and (_indent(text, sentence.start) > lead_indent
+                                        or _marker_style(sentence.text) != lead_style):
                 normalized = f"{lead_in} {_ITEM_MARK.sub('', _LIST_ITEM.sub('', normalized, count=1), count=1)}"
             elif normalized.endswith(":") and len(normalized) <= 300:
-                lead_in = normalized[:-1].rstrip()
+                lead_in = _ITEM_MARK.sub("", _LIST_ITEM.sub("", normalized[:-1].rstrip(), count=1), count=1)
+                lead_indent = _indent(text, sentence.start) if is_item else -1
+                lead_style = _marker_style(sentence.text) if is_item else ""
             else:
-                lead_in = ""
+                lead_in, lead_indent = "", -1
             for rule, patterns in self.candidates(normalized):
                 match = next((m for p in patterns if (m := p.search(normalized))), None)
                 if match is None or any(n.search(normalized) for n in rule.negatives):
@@ -317,7 +334,32 @@ class ClauseEngine:
                         kind=rule.kind, value=value, license=license_key, file=file,
                         start_line=sentence.start_line + line_offset, end_line=sentence.end_line + line_offset,
                         quote=sentence.text, rule=rule.id)
+        if not {c.kind for c in found.values()} & _RESTRICTIONS_TO_PASS:
+            # nothing to pass on: "derivatives must be released under this License" alone, in a licence without
+            # restrictions (a sentence that itself names the restrictions passed on stands)
+            for key, clause in list(found.items()):
+                if clause.kind == "restriction-passthrough" and not _NAMES_RESTRICTIONS.search(normalize(clause.quote)):
+                    del found[key]
         return sorted((c for c in found.values() if c.kind not in cancelled), key=lambda c: (c.start_line or 0, c.kind))
+
+
+_MARKER_STYLES = tuple((name, re.compile(pattern)) for name, pattern in (
+    ("decimal", r"\s*\d{1,3}(?:\.\d{1,3})*[.)]?\s"), ("paren-decimal", r"\s*\(\d{1,3}\)"),
+    ("roman", r"\s*\(?[ivxlc]{1,5}[.)]\s"), ("letter", r"\s*\(?[a-zA-Z][.)]\s"), ("bullet", r"\s*[-*•]\s"),
+    ("zh-article", r"\s*第"), ("zh-paren", r"\s*[（(][一二三四五六七八九十]"),
+    ("zh-number", r"\s*[一二三四五六七八九十]"),
+    ("zh-decimal", r"\s*\d{1,3}[、．]")))
+
+
+def _marker_style(text: str) -> str:
+    """What kind of list marker begins a sentence ("1.", "(a)", "i.", "-", "第一条", "（一）", "1、")."""
+    return next((name for name, pattern in _MARKER_STYLES if pattern.match(text)), "other")
+
+
+def _indent(text: str, offset: int) -> int:
+    """The column at which the sentence starting at ``offset`` begins (tabs count as four)."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return len(text[line_start:offset].expandtabs(4))
 
 
 def _spell_out(value: dict[str, Any], aliases: Mapping[str, str]) -> dict[str, Any]:
@@ -576,6 +618,8 @@ def normalize(text: str) -> str:
     """Straight quotes, no markdown emphasis, one space between words, full-width forms folded (NFKC: "，"
     is ",", "１０" is "10"): what the patterns are written for."""
     text = unicodedata.normalize("NFKC", text.translate(_QUOTES)).replace("**", "").replace("__", "")
+    if "*" in text:
+        text = _EMPHASIS.sub("", text)
     return " ".join(text.split())
 
 
@@ -650,7 +694,8 @@ def _sentence_ends(text: str, line_start: int, line_end: int) -> Iterator[int]:
         if following < len(text) and not (text[following].isupper() or text[following].isdigit()
                                            or text[following] in "\"“(['‘*-•#"):
             continue
-        if text[position] == "." and _is_abbreviation(text, position):
+        if text[position] == "." and (_is_abbreviation(text, position)
+                                      or _MARKER_BEFORE.fullmatch(text, line_start, position)):
             continue
         yield after
 

@@ -421,3 +421,60 @@ def test_commercial_grant_to_registered_users_undoes_research_only() -> None:
     # a commercial grant that is itself conditional does not undo anything
     assert "non-commercial" in kinds("Acme permits the Weights to be used solely for academic research. Registered "
                                      "users may not use them commercially unless Acme agrees in writing.")
+
+
+# -- batch 4 mechanisms: numbered list markers, nested lead-ins, markdown emphasis, copies as the subject,
+# imperatives, outputs kept out of trade, derivatives as the object of a ban, nothing to pass on
+
+BATCH4_POSITIVE: list[tuple[str, str]] = [
+    # an item of a numbered list reads with the numbered item that introduces it
+    ("non-commercial", "3.  Licensees agree that they will not use:\n    1.  the checkpoints in connection with any\n"
+                       "        commercial activities; or\n    2.  the checkpoints for surveillance.\n"),
+    # single-asterisk emphasis does not split the words the rules read
+    ("non-commercial", "The weights are *only* available for *non-commercial* use by universities.\n"),
+    ("notice", "Each full copy of the weights shall be accompanied by this Licence.\n"),
+    ("notice", "Please include the licence text with every copy you pass on.\n"),
+    ("notice", "If you redistribute the files, you must retain this notice in every redistribution.\n"),
+    ("use-restrictions", "5.2 Never deploy the Model to track individuals without their knowledge.\n"),
+    ("output-restriction", "You may not resell, sublicense or otherwise monetise any generated images.\n"),
+    ("no-derivatives", "You must not share, publish or host any fine-tuned version of the weights.\n"),
+    ("no-derivatives", "The Licensee shall not release any Modification to the public.\n"),
+]
+
+BATCH4_TRAPS: list[tuple[str, str]] = [
+    # a sibling item at the numbered lead-in's own level is not one of its items
+    ("non-commercial", "1.  You must not use the weights as follows:\n    1.  to stalk people.\n"
+                       "2.  The weights may be used in commercial products.\n"),
+    # derivatives under this licence, in a licence with nothing to pass on
+    ("restriction-passthrough", "Any modified version that you distribute must be released under this License, "
+                                "and you must not impose further restrictions on the people who receive it.\n"),
+    ("no-derivatives", "You may not publish any Modification unless you include this License with it.\n"),
+    ("notice", "Every copy of the report must be accompanied by a cover letter.\n"),
+    ("output-restriction", "You may sell, license or otherwise commercialise your outputs freely.\n"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), BATCH4_POSITIVE,
+                         ids=[f"{k}-{i}" for i, (k, _) in enumerate(BATCH4_POSITIVE)])
+def test_batch4_mechanism_finds_the_clause(kind: str, text: str) -> None:
+    assert kind in kinds(text), kinds(text)
+
+
+@pytest.mark.parametrize(("kind", "text"), BATCH4_TRAPS,
+                         ids=[f"{k}-{i}" for i, (k, _) in enumerate(BATCH4_TRAPS)])
+def test_batch4_precision_trap(kind: str, text: str) -> None:
+    assert kind not in kinds(text), kinds(text)
+
+
+def test_numbered_marker_dot_ends_no_sentence_and_quote_keeps_it() -> None:
+    text = "Rules:\n    1.  Do not use it for fraud.\n"
+    pieces = [s.text for s in sentences(text)]
+    assert pieces == ["Rules:", "1.  Do not use it for fraud."]
+    numbered = [s.text for s in sentences("4.1 Keep it safe.\n4.2 Keep it dry.\n")]
+    assert numbered == ["4.1 Keep it safe.", "4.2 Keep it dry."]
+
+
+def test_passthrough_needs_something_to_pass_on() -> None:
+    share = "Any modified version that you distribute must be released under this License.\n"
+    assert "restriction-passthrough" not in kinds(share)
+    assert "restriction-passthrough" in kinds(share + "You will not use the model for military purposes.\n")

@@ -312,3 +312,14 @@ def test_chinese_commercial_grant_after_registration_undoes_research_only() -> N
     assert not found(gate, "non-commercial")
     assert found("本模型仅限学术研究使用。", "non-commercial")
     assert found("本模型仅限学术研究使用。完成注册的企业不得将本模型用于商业用途。", "non-commercial")
+
+
+def test_chinese_copies_as_subject_carry_the_licence() -> None:
+    assert found("该软件的所有副本都必须附带本许可协议。", "notice")
+    assert not found("该报告的所有副本都必须附带一封说明信。", "notice")
+
+
+def test_chinese_licensee_ban_is_not_the_licensors_promise() -> None:
+    # 被许可人 (the licensee) contains 许可人 (the licensor): the licensee's ban is a use restriction
+    assert found("被许可人不得利用本软件伪造他人身份实施欺诈。", "use-restrictions")
+    assert not found("许可人不得利用被许可人的数据实施欺诈。", "use-restrictions")
