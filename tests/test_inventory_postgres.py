@@ -82,3 +82,17 @@ def test_report_on_an_empty_database_writes_nothing(run_cli: Any, pg_store: str)
     assert result.exit_code == 2 and "holds no inventory yet" in result.stderr
     with Store.open(pg_store) as opened:  # opening to write creates the schema; the report had not
         assert opened.schema_version() == SCHEMA_VERSION
+
+
+def test_the_dask_engine_writes_a_postgres_store(run_cli: Any, pg_store: str) -> None:
+    """The workers audit, the driver alone writes: a PostgreSQL store works with the Dask engine as with the
+    local executor, and a rerun finds everything unchanged."""
+    pytest.importorskip("distributed")
+    models = ["meta-llama/Llama-2-7b-hf", "01-ai/Yi-34B", "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"]
+    first = inventory(run_cli, pg_store, "--engine", "dask", "--workers", "1", "--jobs", "2", *models)
+    assert first.exit_code == 0, first.stderr
+    assert first.json()["audited"] == 3
+    again = inventory(run_cli, pg_store, "--engine", "dask", "--workers", "1", "--jobs", "2", *models)
+    assert again.json()["unchanged"] == 3
+    with Store.open(pg_store) as opened:
+        assert {s.row.target for s in opened.latest()} == set(models)
