@@ -18,7 +18,6 @@ import argparse
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,23 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.inventory import inventory  # noqa: E402
 from bench.many import BASES, HUB, build  # noqa: E402
 from scanner.scancode_index import cache_root  # noqa: E402
 from tests.hubserver import FixtureHub  # noqa: E402
-
-
-def inventory(ids_file: Path, store: Path, env: dict[str, str], extra: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, peak RSS (MiB) and CPU seconds of one `inventory run` in a new process; CPU and RSS
-    include the worker processes it started and reaped (its own local cluster)."""
-    command = [sys.executable, "-m", "scanner", "inventory", "run", "--from-file", str(ids_file), "--store",
-               str(store), "--format", "json", *extra]
-    start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"the inventory failed with exit code {os.waitstatus_to_exitcode(status)}")
-    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def worker_usage() -> tuple[float, float]:

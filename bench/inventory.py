@@ -26,11 +26,11 @@ from bench.many import BASES, build  # noqa: E402
 from tests.hubserver import FixtureHub  # noqa: E402
 
 
-def inventory(ids_file: Path, store: Path, env: dict[str, str], extra: list[str], jobs: int
-              ) -> tuple[float, float, float]:
-    """Wall seconds, peak RSS (MiB) and CPU seconds of one `inventory run` in a new process."""
+def inventory(ids_file: Path, store: Path, env: dict[str, str], extra: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MiB) and CPU seconds of one `inventory run` in a new process; CPU and RSS
+    include any worker processes it started and reaped (an engine's own local cluster)."""
     command = [sys.executable, "-m", "scanner", "inventory", "run", "--from-file", str(ids_file), "--store",
-               str(store), "--jobs", str(jobs), "--format", "json", *extra]
+               str(store), "--format", "json", *extra]
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
     _, status, usage = os.wait4(child.pid, 0)
@@ -54,15 +54,16 @@ def main() -> int:
         env = {**os.environ, "MODELCLEAR_CACHE": str(Path(work) / "cache"), "HF_HUB_CACHE": str(Path(work) / "hf")}
         rows = []
         with FixtureHub(root) as hub:
-            for label, extra, run_env in (("mirror", ["--mirror", str(root)], env),
-                                          ("fixture Hub over HTTP", [], {**env, "HF_ENDPOINT": hub.url})):
+            for label, source, run_env in (("mirror", ["--mirror", str(root)], env),
+                                           ("fixture Hub over HTTP", [], {**env, "HF_ENDPOINT": hub.url})):
+                extra = ["--jobs", str(args.jobs), *source]
                 warm = Path(work) / f"warm-{len(rows)}.db"
-                inventory(small_file, warm, run_env, extra, args.jobs)  # warm the caches
+                inventory(small_file, warm, run_env, extra)  # warm the caches
                 small_store = Path(work) / f"small-{len(rows)}.db"
-                small_wall, _, _ = inventory(small_file, small_store, run_env, extra, args.jobs)
+                small_wall, _, _ = inventory(small_file, small_store, run_env, extra)
                 store = Path(work) / f"store-{len(rows)}.db"
-                wall, rss, cpu = inventory(ids_file, store, run_env, extra, args.jobs)
-                rerun, rerun_rss, rerun_cpu = inventory(ids_file, store, run_env, extra, args.jobs)
+                wall, rss, cpu = inventory(ids_file, store, run_env, extra)
+                rerun, rerun_rss, rerun_cpu = inventory(ids_file, store, run_env, extra)
                 linear = (wall / len(ids)) / (small_wall / (len(ids) // 10))
                 rows.append((label, wall, rss, cpu, rerun, rerun_rss, rerun_cpu, linear))
     print(f"{args.models} models (fine-tunes of {len(BASES)} bases) inventoried into SQLite, --jobs {args.jobs}, "
