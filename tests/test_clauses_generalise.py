@@ -478,3 +478,24 @@ def test_passthrough_needs_something_to_pass_on() -> None:
     share = "Any modified version that you distribute must be released under this License.\n"
     assert "restriction-passthrough" not in kinds(share)
     assert "restriction-passthrough" in kinds(share + "You will not use the model for military purposes.\n")
+
+
+@pytest.mark.parametrize("text", [
+    "You may use the Model solely for activities which are not commercial.",
+    "Deployment of the Model in any application that is sold to customers is not permitted.",
+    "Incorporation of the weights into services offered in exchange for payment is prohibited.",
+    "Licensee shall not run the Model for profit.",
+    "You must not operate the checkpoints to earn money.",
+])
+def test_paid_use_said_without_the_word_commercial(text: str) -> None:
+    assert "non-commercial" in kinds(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "You may not sell the Model itself for a fee, but you may use it in your own products.",
+    "Use of the Model in products or services offered for a fee is permitted.",
+    "You may charge a fee for support services you offer around the Model.",
+    "You may use the Model for purposes that are not commercial as well as for commercial ones.",
+])
+def test_paid_use_look_alikes_are_not_non_commercial(text: str) -> None:
+    assert "non-commercial" not in kinds(text), text
