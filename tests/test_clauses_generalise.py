@@ -499,3 +499,27 @@ def test_paid_use_said_without_the_word_commercial(text: str) -> None:
 ])
 def test_paid_use_look_alikes_are_not_non_commercial(text: str) -> None:
     assert "non-commercial" not in kinds(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "The training corpus was licensed for non-commercial research only, and the Model may be used commercially.",
+    "The images came from a research-only collection; this restriction does not apply to the weights.",
+])
+def test_a_limit_on_something_else_beside_a_commercial_grant(text: str) -> None:
+    assert "non-commercial" not in kinds(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "用户不得利用本模型实施违法行为，例如以牟利为目的的欺诈。",
+    "训练数据仅供非商业研究使用，本模型则可以商业使用。",
+])
+def test_zh_profit_as_a_crimes_motive_and_a_limit_on_training_data(text: str) -> None:
+    assert "non-commercial" not in kinds(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "本模型仅供非商业研究使用，不得用于商业目的。",
+    "您不得以营利为目的使用本模型。",
+])
+def test_zh_non_commercial_still_read(text: str) -> None:
+    assert "non-commercial" in kinds(text), text
