@@ -523,3 +523,26 @@ def test_zh_profit_as_a_crimes_motive_and_a_limit_on_training_data(text: str) ->
 ])
 def test_zh_non_commercial_still_read(text: str) -> None:
     assert "non-commercial" in kinds(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "We license the checkpoints to you for your own non-commercial experimentation.",
+    "Authorized Use means academic study at a university.",
+    "The weights are offered for research use; for other uses, please write to the authors.",
+    "The Model is not available for use by commercial enterprises.",
+    "You shall not use the outputs as part of your business.",
+    "Serving the Model to paying users requires a separate commercial licence.",
+    "严禁对本模型进行商业化。",
+    "将本模型用于盈利，应当事先取得许可方的书面同意。",
+])
+def test_non_commercial_said_as_who_what_and_for_whom(text: str) -> None:
+    assert "non-commercial" in kinds(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "Above 700 million monthly users, use requires a commercial license from Meta.",
+    "Authorized Use means any lawful use, commercial or non-commercial.",
+    "The Model is available for use by commercial and non-commercial organisations alike.",
+])
+def test_non_commercial_look_alikes_of_who_and_what(text: str) -> None:
+    assert "non-commercial" not in kinds(text), text
