@@ -66,9 +66,9 @@ class Progress:
 
     def update(self, totals: RunTotals) -> None:
         if self._bar is not None:
-            self._bar.update(1)
             self._bar.set_postfix(audited=totals.audited, unchanged=totals.unchanged, failed=totals.failed,
                                   refresh=False)
+            self._bar.update(1)  # draws the counts just set
             return
         now = time.monotonic()
         if now - self._last >= self.every:
