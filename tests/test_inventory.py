@@ -451,3 +451,23 @@ def test_a_base_that_is_still_missing_has_not_changed(run_cli: Any, tmp_path: Pa
     (mirror / "nobody" / "missing-base").mkdir(parents=True)  # the base appears: its terms may bind the model
     (mirror / "nobody" / "missing-base" / "README.md").write_text("---\nlicense: mit\n---\n", encoding="utf-8")
     assert inventory(run_cli, store, "--mirror", str(mirror), "acme/ft").json()["audited"] == 1
+
+
+def test_the_unchanged_check_has_each_models_own_audit_deadline(hub: FixtureHub, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """An inventory outlives any one audit's deadline (--audit-deadline is per audit): the metadata call that
+    finds a model unchanged must not be refused because the run's first request was long ago."""
+    from scanner.audit import AuditOptions
+    from scanner.inventory.executor import Auditor, Job
+    from scanner.models import RepoRef
+    from scanner.policy import load_policy
+    from scanner.sources import HubSettings, HubSource
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
+    source = HubSource(HubSettings(endpoint=hub.url, audit_deadline=1.0))
+    yi = RepoRef("01-ai/Yi-34B")
+    assert source.fetch(yi).revision == "1f2e3d4c5b6a79880796a5b4c3d2e1f0a9b8c7d6"  # the run's first request
+    time.sleep(1.2)
+    auditor = Auditor(source, AuditOptions(policy=load_policy("commercial")), "fixture hub")
+    outcome = auditor(Job(yi, "commit:1f2e3d4c5b6a79880796a5b4c3d2e1f0a9b8c7d6"))
+    assert outcome.row is None  # unchanged, found with a request of its own audit's deadline

@@ -139,11 +139,12 @@ class Auditor:
 
     def __call__(self, job: Job) -> Outcome:
         ref = job.ref
-        if job.known_fingerprint is not None and self.source.fingerprint(ref) == job.known_fingerprint \
+        source = self.source.for_one_audit()  # this model's requests, its check included, under its own deadline
+        if job.known_fingerprint is not None and source.fingerprint(ref) == job.known_fingerprint \
                 and all(fingerprint is not None and self._lineage_fingerprint(kind, repo_id, revision) == fingerprint
                         for kind, repo_id, revision, fingerprint in job.known_lineage):
             return Outcome(job, None)
-        one = _OneAudit(self.source.for_one_audit(), ref, self.memo)
+        one = _OneAudit(source, ref, self.memo)
         try:
             result = run_audit([ref], one, self.options)
         except Exception as exc:  # the scanner failed on this model: recorded, never the end of the run
@@ -163,7 +164,8 @@ class Auditor:
                 asked = self._lineage_now[key] = Future()
         if first:  # this thread asks; the others wait for its answer
             try:
-                asked.set_result(self.source.fingerprint(RepoRef(repo_id, kind=RepoKind(kind), revision=revision)))
+                asked.set_result(self.source.for_one_audit().fingerprint(
+                    RepoRef(repo_id, kind=RepoKind(kind), revision=revision)))
             except Exception:  # the audit that follows reports the fault
                 asked.set_result(None)
         return asked.result()
