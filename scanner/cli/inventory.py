@@ -17,6 +17,7 @@ import click
 from scanner.cli.common import (
     EXIT_FAILURE,
     EXIT_PASS,
+    FAIL_ON,
     cli,
     configure_logging,
     emit,
@@ -86,7 +87,7 @@ def read_target_file(path: Path) -> list[RepoRef]:
 @STORE_OPTION
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="The run's summary on stdout.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
+@click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="error",
               show_default=True, help="The severity that makes a model's verdict fail (stored with each audit).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Where audits run: threads of this process, or Dask worker processes "
@@ -115,13 +116,13 @@ def run_command(ctx: click.Context, /, targets: tuple[str, ...], from_files: tup
         prepared = prepare(targets, fail_on=fail_on, **shared)
         problems = [f"{discovery.root}: {problem.file}: {problem.reason}" for discovery in discoveries
                     for problem in discovery.problems]
-        listed_problems: list[str] = []
+        before_listing = len(problems)
         given = prepared.refs + file_refs + [ref for d in discoveries for ref in targets_of(d)]
 
         def refs() -> Iterator[RepoRef]:
             yield from given
             if listing:
-                yield from _listed(prepared.source, author, search, tags, listed_problems, shared["deadline"])
+                yield from _listed(prepared.source, author, search, tags, problems, shared["deadline"])
 
         if address and engine != "dask":
             raise UsageError("--address is the scheduler of a Dask cluster: use it with --engine dask")
@@ -138,17 +139,12 @@ def run_command(ctx: click.Context, /, targets: tuple[str, ...], from_files: tup
                            "next run does the rest", err=True)
                 sys.stderr.flush()
                 os._exit(EXIT_INTERRUPTED)  # audits still running in threads are abandoned, not awaited
-            if listed_problems:
-                totals.problems.extend(listed_problems)
-                opened.finish_run(run_id, "incomplete", totals.requested, totals.audited, totals.unchanged,
-                                  totals.failed, totals.problems)
-                status = "incomplete"
             executor.close()
             summary = _summary(run_id, status, totals, opened, prepared.description)
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False) if output_format == "json" else _text(summary))
         for problem in totals.problems:
             click.echo(f"modelclear: warning: {inert(problem)}", err=True)
-        return EXIT_FAILURE if listed_problems else EXIT_PASS
+        return EXIT_FAILURE if len(problems) > before_listing else EXIT_PASS  # the listing did not finish
 
     ctx.exit(guarded(run, ctx.obj["verbose"]))
 

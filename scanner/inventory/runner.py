@@ -100,10 +100,12 @@ def _duration(seconds: float) -> str:
 
 
 def run_inventory(refs: Iterable[RepoRef], store: Store, auditor: Auditor, executor: Executor,
-                  progress: Progress | None = None, problems: Iterable[str] = ()) -> tuple[int, str, RunTotals]:
+                  progress: Progress | None = None, problems: list[str] | None = None) -> tuple[int, str, RunTotals]:
     """Audit every target not unchanged since its last audit into ``store``; returns (run id, run status,
-    totals). A KeyboardInterrupt marks the run ``interrupted`` (what finished is kept) and is raised again."""
-    totals = RunTotals(problems=list(problems))
+    totals). ``problems`` are what reading the inputs met, the caller's own list, which ``refs`` may still
+    add to as they are read (a listing that fails part-way); any make the run ``incomplete``. A
+    KeyboardInterrupt marks the run ``interrupted`` (what finished is kept) and is raised again."""
+    totals = RunTotals(problems=problems if problems is not None else [])
     run_id = store.begin_run(auditor.options.policy.name, auditor.options.policy.sha256,
                              auditor.settings_sha256, auditor.description)
     before: dict[str, StoredAudit | None] = {}  # the last audit of each pending target, for "changed"
@@ -141,16 +143,19 @@ def run_inventory(refs: Iterable[RepoRef], store: Store, auditor: Auditor, execu
             progress.close(totals)
     if totals.problems:
         status = "incomplete"
+    _finish(store, run_id, status, totals)
+    return run_id, status, totals
+
+
+def _finish(store: Store, run_id: int, status: str, totals: RunTotals) -> None:
     store.finish_run(run_id, status, totals.requested, totals.audited, totals.unchanged, totals.failed,
                      totals.problems)
-    return run_id, status, totals
 
 
 def _mark(store: Store, run_id: int, status: str, totals: RunTotals) -> None:
     """Record how a run ended, if the store still answers: the error that ended it is what matters."""
     try:
-        store.finish_run(run_id, status, totals.requested, totals.audited, totals.unchanged, totals.failed,
-                         totals.problems)
+        _finish(store, run_id, status, totals)
     except StoreError:
         pass
 
