@@ -115,7 +115,6 @@ class Prefilter:
     indices of the patterns that can match a text, in their order."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        self.size = len(patterns)
         self.always: list[int] = []
         atoms: dict[str, int] = {}
         # pattern -> the atom sets it needs (each as atom indices); atom -> patterns whose first set has it

@@ -41,6 +41,11 @@ def target_key(ref: RepoRef) -> str:
     return f"{name}@{ref.revision}" if ref.revision else name
 
 
+def repo_key(ref: RepoRef) -> tuple[str, str, str | None]:
+    """A lineage repo as the memo and the stored lineage name it: kind, id and the revision asked for."""
+    return ref.kind.value, ref.id, ref.revision
+
+
 @dataclass(frozen=True)
 class Job:
     ref: RepoRef
@@ -72,7 +77,7 @@ class FetchMemo:
         self._lock = threading.Lock()
 
     def get(self, ref: RepoRef, fetch: Callable[[RepoRef], FetchedRepo]) -> FetchedRepo:
-        key = (ref.kind.value, ref.id, ref.revision)
+        key = repo_key(ref)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -102,7 +107,7 @@ class _OneAudit(Source):
             self.target_repo = self.inner.fetch(ref)
             return self.target_repo
         repo = self.memo.get(ref, self.inner.fetch)
-        self.lineage[(ref.kind.value, ref.id, ref.revision)] = repo
+        self.lineage[repo_key(ref)] = repo
         return repo
 
     def describe(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -327,12 +327,9 @@ class Store:
 
     def _audits(self, where: str, parameters: Sequence[Any], with_document: bool) -> list[StoredAudit]:
         columns = [f"a.{name}" if name != "document" or with_document else "'' AS document" for name in _COLUMNS]
-        return [_stored(row) for row in self._iter(
+        return [_stored(row) for row in self._execute(
             f"SELECT a.id, a.run_id, {', '.join(columns)} FROM audits a WHERE {where} ORDER BY a.target, a.id",
             parameters)]
-
-    def _iter(self, statement: str, parameters: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-        yield from self._execute(statement, parameters)
 
 
 def _run_row(row: tuple[Any, ...]) -> RunRow:

@@ -250,9 +250,9 @@ class HubSource(Source):
         if ref.revision and COMMIT.fullmatch(ref.revision):
             return commit_fingerprint(ref.revision)
         deadline = self._deadline()
-        client_call = partial(self._info, ref=ref, deadline=deadline, blobs=False)
         try:
-            info = _Runner.run(self._with_retry(ref.id, None, deadline, lambda: client_call(self._client())))
+            info = _Runner.run(self._with_retry(
+                ref.id, None, deadline, lambda: self._info(self._client(), ref, deadline, blobs=False)))
         except _Unavailable as exc:
             if exc.status is Status.NOT_FOUND:
                 return MISSING
