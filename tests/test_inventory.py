@@ -471,3 +471,9 @@ def test_the_unchanged_check_has_each_models_own_audit_deadline(hub: FixtureHub,
     auditor = Auditor(source, AuditOptions(policy=load_policy("commercial")), "fixture hub")
     outcome = auditor(Job(yi, "commit:1f2e3d4c5b6a79880796a5b4c3d2e1f0a9b8c7d6"))
     assert outcome.row is None  # unchanged, found with a request of its own audit's deadline
+
+
+def test_a_mirror_listing_never_leaves_the_mirror(run_cli: Any, tmp_path: Path) -> None:
+    for author in ("..", "../..", "a/b", "/etc"):
+        result = inventory(run_cli, str(tmp_path / "inv.db"), "--mirror", str(HUB_ROOT), "--author", author)
+        assert result.exit_code == 2 and "is not a Hub user or organisation name" in result.stderr, author

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from scanner.card import parse_card
+from scanner.errors import UsageError
+from scanner.hubid import normalize_hub_id
 from scanner.models import CARD_FILE, FetchedRepo, RepoKind, RepoRef, SourceProblem, Status
 from scanner.sources.base import FileSelection, Source
 
@@ -43,6 +45,8 @@ class MirrorSource(Source):
         """The mirror's models as the Hub lists them: ``author`` is the org folder, ``search`` a
         case-insensitive part of the id, and every one of ``tags`` must be among the card's tags (its
         ``tags``, and ``license:<id>`` for each declared license)."""
+        if author and (normalize_hub_id(author) != author or "/" in author):  # a name, never a path out of the mirror
+            raise UsageError(f"--author {author!r} is not a Hub user or organisation name")
         orgs = [self.root / author] if author else sorted(p for p in self.root.iterdir() if p.name != "datasets")
         for org in orgs:
             if not org.is_dir() or org.is_symlink():
