@@ -199,3 +199,15 @@ def test_the_shipped_table_of_known_clauses_is_current() -> None:
     assert shipped == fresh and memo.stats["disk"] == 1
     # Values keep the engine's key order (reports print them in that order).
     assert [json.dumps(c.value) for c in shipped] == [json.dumps(c.value) for c in fresh]
+
+
+def test_every_truth_file_passes_the_checker() -> None:
+    """The ground truth itself is checked: 16 kinds, documented values, quotes verbatim at their lines."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check_truth", Path(__file__).parent.parent / "tools/check_truth.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    nodes = sorted((Path(__file__).parent / "corpus" / "truth").glob("*.yml"))
+    assert nodes and [p for node in nodes for p in module.check_file(node)] == []
