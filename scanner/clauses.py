@@ -326,6 +326,8 @@ class ClauseEngine:
                 value = VALUE_PARSERS[rule.value](match) if rule.value else None
                 if rule.value and value is None:
                     continue
+                if value:
+                    value = _as_written(value, sentence.text)
                 if value and self.kinds[rule.kind].aliases:
                     value = _spell_out(value, self.kinds[rule.kind].aliases)
                 key = clause_identity(rule.kind, value)
@@ -884,6 +886,31 @@ def _known_territory(match: Any) -> dict[str, Any] | None:
     value = _territory(match)
     places = [p for p in (value or {}).get("excluded", []) if jurisdiction_english(p)]
     return {"excluded": places} if places else None
+
+
+# Values the patterns read from the normalised sentence, given back in the file's own characters (full-width
+# brackets, curly quotes, line breaks): a value is read from the text, so it reads as the text does.
+_WRITTEN_KEYS = ("text", "prefix", "includes")
+_FOLDED_FROM: dict[str, set[str]] = {}
+for _code in range(0x21, 0x7F):
+    _FOLDED_FROM.setdefault(chr(_code), {chr(_code)}).add(chr(_code + 0xFEE0))
+for _original, _folded in _QUOTES.items():
+    _FOLDED_FROM.setdefault(chr(_folded) if isinstance(_folded, int) else _folded, set()).add(chr(_original))
+
+
+def _as_written(value: dict[str, Any], sentence_text: str) -> dict[str, Any]:
+    """The value with each of its phrases as the sentence writes it, where the normalised phrase is found there."""
+    result = dict(value)
+    for key in _WRITTEN_KEYS:
+        phrase = result.get(key)
+        if not isinstance(phrase, str) or not phrase or len(phrase) > 200 or phrase in sentence_text:
+            continue
+        parts = [r"\s+" if ch == " " else "[" + "".join(re.escape(c) for c in sorted(_FOLDED_FROM.get(ch, {ch}))) + "]"
+                 for ch in phrase]
+        found = re.search(r"\*{0,2}".join(parts), sentence_text)  # char classes in a row: linear, no backtracking blow-up
+        if found:
+            result[key] = found.group(0)
+    return result
 
 
 def _group(match: Any, name: str) -> str | None:
