@@ -907,7 +907,8 @@ def _as_written(value: dict[str, Any], sentence_text: str) -> dict[str, Any]:
             continue
         parts = [r"\s+" if ch == " " else "[" + "".join(re.escape(c) for c in sorted(_FOLDED_FROM.get(ch, {ch}))) + "]"
                  for ch in phrase]
-        found = re.search(r"\*{0,2}".join(parts), sentence_text)  # char classes in a row: linear, no backtracking blow-up
+        # character classes in a row (at most two asterisks between): linear, nothing to backtrack into
+        found = re.search(r"\*{0,2}".join(parts), sentence_text)
         if found:
             result[key] = found.group(0)
     return result

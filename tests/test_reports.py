@@ -85,7 +85,7 @@ def test_sarif_is_valid_and_github_ready(reports: dict[str, str]) -> None:
     assert len({r["partialFingerprints"]["modelclear/v1"] for r in results}) == len(results)
     nc = next(r for r in results if r["ruleId"] == "non-commercial")
     location = nc["locations"][0]["physicalLocation"]
-    assert location["artifactLocation"]["uri"] == "LICENSE.md" and location["region"]["startLine"] == 3  # the opening "freely available for your non-commercial and non-production use"
+    assert location["artifactLocation"]["uri"] == "LICENSE.md" and location["region"]["startLine"] == 3
     base = location["artifactLocation"]["uriBaseId"]
     assert run["originalUriBaseIds"][base]["uri"].startswith("https://huggingface.co/")
     assert {r["level"] for r in results} <= {"error", "warning", "note"}

@@ -58,7 +58,8 @@ def check_file(node: Path) -> list[str]:
         bad(f"language {data.get('language')!r} is not en, zh or en+zh")
     kinds: dict[str, Any] = data["kinds"]
     if sorted(kinds) != sorted(KINDS):
-        bad(f"kinds differ from the 16: missing {sorted(set(KINDS) - set(kinds))}, extra {sorted(set(kinds) - set(KINDS))}")
+        missing, extra = sorted(set(KINDS) - set(kinds)), sorted(set(kinds) - set(KINDS))
+        bad(f"kinds differ from the 16: missing {missing}, extra {extra}")
     for kind, entry in kinds.items():
         status = entry.get("status") if isinstance(entry, dict) else None
         if status == "absent":
