@@ -120,7 +120,10 @@ _DEFINITION = re2.compile(
     r'(?i:means|shall\s+mean|will\s+mean|refers\s+to|shall\s+refer\s+to|is\s+defined\s+as|denotes|includes only)\b'
     r'(?P<body>[^"]{0,600})')
 _NC_BODY = re2.compile(
-    r'(?i)\bnon-?commercial|\b(?:research|evaluation|evaluating|academic|personal|educational|scientific|testing|'
+    r'(?i)\b(?:not|never)\s+(?:\w+\s+){0,2}?(?:directed|aimed|intended|meant|carried\s+out|undertaken|conducted|done)\s+'
+    r'(?:at|to|towards?|for|with\s+a\s+view\s+to)\b(?:[^.]|\.\S){0,40}?\b(?:commercial|profit|payment|revenue|monetary|'
+    r'financial|fees?)\b|'
+    r'\bnon-?commercial|\b(?:research|evaluation|evaluating|academic|personal|educational|scientific|testing|'
     r'experimental|teaching|study|studying)\b(?:[^.]|\.\S){0,120}?\b(?:only|solely|exclusively|exclud\w*|'
     r'not\s+(?:for|includ\w*|intended)|other\s+than|never|no\s+other)\b|\b(?:only|solely|exclusively)\b(?:[^.]|\.\S){0,40}?\b(?:research|evaluation|'
     r'academic|personal|educational|scientific)\b')
@@ -144,7 +147,16 @@ _OTHER_THAN = re2.compile(r'(?i)^\s*(?:any\s+)?(?:use|uses|purposes?|activit\w+)
                           r'personal|educational)')
 # A defined purpose or use (not "Agreement" means this Non-Commercial License).
 _PURPOSE_BODY = re2.compile(r'(?i)^\s*(?:[\w,\-]+\s+){0,8}?(?:purposes?|uses?|usage|using|research|evaluation|academic|'
-                            r'personal|educational|scientific|activit\w+|testing|experiment\w*)\b')
+                            r'personal|educational|scientific|activit\w+|testing|experiment\w*|scholarly|inquiry|study|'
+                            r'studies|teaching|learning)\b')
+# The same in Chinese: '"排除地区"：指朝鲜、伊朗' and '"许可用途"是指非商业性的学术研究'. A term that names an excluded
+# region reads, where used, as the places; a purpose that is only research or non-commercial as 非商业目的.
+_ZH_DEFINITION = re2.compile(r'"(?P<term>[^"\sA-Za-z]{1,20})"\s*(?:[:,]\s*)?(?:是指|系指|意指|意为|指)'
+                             r'(?P<body>[^"。;]{1,300})')
+_ZH_EXCLUDED_TERM = re2.compile(r'(?:排除|禁止|受限|制裁|限制|除外|不适用)的?(?:地区|国家|区域|法域|地域|司法管辖区)')
+_ZH_NC_BODY = re2.compile(r'非商业|非营利|(?:仅|只|限于|不包括|不含)(?:[^。;]){0,30}?'
+                          r'(?:研究|学术|科研|教学|学习|评估|评测)|(?:研究|学术|科研|教学|学习|评估|评测)(?:[^。;]){0,30}?'
+                          r'(?:不包括|不含|除外|以外)(?:[^。;]){0,10}?(?:商业|营利)')
 _THING_TERM = re2.compile(r'(?i)\b(?:license|licence|agreement|terms|policy|model|software|materials?|works?|'
                           r'licensor|licensee|you|output|derivatives?)\b')
 _BODY_END = re2.compile(r'(?:[.;:]\s|[.;:]$)')
@@ -179,6 +191,13 @@ class Definitions:
                     found[term.lower()] = f'the {term} "{quoted.group("quoted")}"'
                     defining.add(index)
                 continue
+            zh = _ZH_DEFINITION.search(sentence.normalized)
+            if zh is not None and len(found) < MAX_DEFINED_TERMS and zh.group("term").lower() not in found:
+                meaning = _zh_meaning(zh.group("term"), zh.group("body"))
+                if meaning:
+                    found[zh.group("term").lower()] = meaning
+                    defining.add(index)
+                    continue
             match = _DEFINITION.search(sentence.normalized)
             if match is None:
                 continue
@@ -190,7 +209,8 @@ class Definitions:
         if not found:
             return cls()
         replacements = tuple(
-            (re2.compile(r'(?i)\b(?:(?:the|a|an|any|such)\s+)?"?' + re2.escape(term) + r'"?(?:\b|$)'), meaning)
+            (re2.compile(r'(?i)\b(?:(?:the|a|an|any|such)\s+)?"?' + re2.escape(term) + r'"?(?:\b|$)')
+             if term.isascii() else term, meaning)
             for term, meaning in sorted(found.items(), key=lambda item: -len(item[0])))
         return cls(replacements, frozenset(defining))
 
@@ -198,9 +218,22 @@ class Definitions:
         if not self.replacements or index in self.defining:
             return normalized
         for pattern, meaning in self.replacements:
-            if pattern.search(normalized):
+            if isinstance(pattern, str):  # a Chinese term: a literal, replaced as one (RE2's sub mangles non-ASCII)
+                normalized = normalized.replace(f'"{pattern}"', meaning).replace(pattern, meaning)
+            elif pattern.search(normalized):
                 normalized = pattern.sub(meaning.replace("\\", "\\\\"), normalized)
         return normalized
+
+
+def _zh_meaning(term: str, body: str) -> str | None:
+    """What a Chinese defined term stands for: the places of an excluded region, or 非商业目的."""
+    body = body.strip(" :,")
+    if _ZH_EXCLUDED_TERM.search(term):
+        return body[:150] or None
+    if "商业" not in term.replace("非商业", "") and _ZH_NC_BODY.search(body) and "商业用途" not in body.replace(
+            "非商业用途", ""):
+        return "非商业目的"
+    return None
 
 
 def _meaning(term: str, body: str) -> str | None:
@@ -233,8 +266,8 @@ def _meaning(term: str, body: str) -> str | None:
 
 # Restriction-passthrough passes something on: a text without any use, purpose or output restriction has none.
 _RESTRICTIONS_TO_PASS = frozenset({"use-restrictions", "non-commercial", "output-restriction", "territory"})
-_NAMES_RESTRICTIONS = re2.compile(r'(?i)restrict|limitation|prohibit|polic(?:y|ies)|schedule|annex|exhibit|attachment|'
-                                  r'appendix|section|article|clause|paragraph|same\s+terms|限制|政策|附件|禁止|相同|同样')
+_NAMES_RESTRICTIONS = re2.compile(r'(?i)restrict|limitation|\blimits\b|prohibit|polic(?:y|ies)|schedule|annex|exhibit|'
+                                  r'attachment|appendix|section|article|clause|paragraph|same\s+terms|限制|政策|附件|禁止|相同|同样')
 
 
 class ClauseEngine:
