@@ -198,14 +198,14 @@ class Definitions:
                     found[zh.group("term").lower()] = meaning
                     defining.add(index)
                     continue
-            match = _DEFINITION.search(sentence.normalized)
-            if match is None:
-                continue
-            term, body = match.group("term").strip(), match.group("body")
-            meaning = _meaning(term, body)
-            if meaning and term.lower() not in found and len(found) < MAX_DEFINED_TERMS:
-                found[term.lower()] = meaning
-                defining.add(index)
+            # one sentence may define several terms ('"MODEL" means ...; and "NET SALES" means the annual net
+            # sales ...'): each body ends where the next quoted term begins
+            for match in _DEFINITION.finditer(sentence.normalized):
+                term, body = match.group("term").strip(), match.group("body")
+                meaning = _meaning(term, body)
+                if meaning and term.lower() not in found and len(found) < MAX_DEFINED_TERMS:
+                    found[term.lower()] = meaning
+                    defining.add(index)
         if not found:
             return cls()
         replacements = tuple(
@@ -745,7 +745,7 @@ def _is_abbreviation(text: str, position: int) -> bool:
 
 # -- values ------------------------------------------------------------------------------------------------
 _SCALES = {"thousand": 10**3, "k": 10**3, "million": 10**6, "m": 10**6, "mm": 10**6, "mn": 10**6,
-           "billion": 10**9, "bn": 10**9, "b": 10**9}
+           "billion": 10**9, "bn": 10**9, "b": 10**9, "lakh": 10**5, "lakhs": 10**5, "crore": 10**7, "crores": 10**7}
 _WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
           "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
