@@ -154,6 +154,9 @@ _PURPOSE_BODY = re2.compile(r'(?i)^\s*(?:[\w,\-]+\s+){0,8}?(?:purposes?|uses?|us
 _ZH_DEFINITION = re2.compile(r'"(?P<term>[^"\sA-Za-z]{1,20})"\s*(?:[:,]\s*)?(?:是指|系指|意指|意为|指)'
                              r'(?P<body>[^"。;]{1,300})')
 _ZH_EXCLUDED_TERM = re2.compile(r'(?:排除|禁止|受限|制裁|限制|除外|不适用)的?(?:地区|国家|区域|法域|地域|司法管辖区)')
+# A defined purpose ('"许可用途"是指为开展科学研究而进行的实验、测试') that names research and nothing wider.
+_ZH_PURPOSE_TERM = re2.compile(r'(?:用途|目的|使用|用法)$')
+_ZH_RESEARCH_ONLY_BODY = re2.compile(r'^(?:[^任包所等]){0,12}?(?:科学研究|学术研究|科研|研究|教学|学习|评估|评测|实验)')
 _ZH_NC_BODY = re2.compile(r'非商业|非营利|(?:仅|只|限于|不包括|不含)(?:[^。;]){0,30}?'
                           r'(?:研究|学术|科研|教学|学习|评估|评测)|(?:研究|学术|科研|教学|学习|评估|评测)(?:[^。;]){0,30}?'
                           r'(?:不包括|不含|除外|以外)(?:[^。;]){0,10}?(?:商业|营利)')
@@ -230,8 +233,9 @@ def _zh_meaning(term: str, body: str) -> str | None:
     body = body.strip(" :,")
     if _ZH_EXCLUDED_TERM.search(term):
         return body[:150] or None
-    if "商业" not in term.replace("非商业", "") and _ZH_NC_BODY.search(body) and "商业用途" not in body.replace(
-            "非商业用途", ""):
+    if "商业" in term.replace("非商业", "") or "商业" in body.replace("非商业", ""):
+        return None
+    if _ZH_NC_BODY.search(body) or (_ZH_PURPOSE_TERM.search(term) and _ZH_RESEARCH_ONLY_BODY.search(body)):
         return "非商业目的"
     return None
 

@@ -64,6 +64,22 @@ def kinds_of(text: str) -> set[str]:
     ("使用模型或衍生品的出版物须对许可方予以鸣谢。", "attribution", True),
     ("我们鼓励您在论文中引用本模型。", "attribution", False),
     ("如果您使用本模型创建AI模型，该模型必须包含“Nimbus”命名。", "naming", True),
+    ("被许可方不得将模型合成的语音数据用于训练、蒸馏或改进其他语音合成模型。", "output-restriction", True),
+    ("您分发衍生模型的，应当以本协议作为其许可协议，不得以任何其他许可条款发布衍生模型。", "no-derivatives", False),
+    ("如您的产品的注册用户累计达到三千万以上，或您的年度营收超过3000万元，您应当另行申请许可。",
+     "revenue-threshold", True),
+    # contractions, downstream floors, law submitted to, amounts in other currencies and Indian numbering
+    ("You can't use the model, or a changed version of it, for commercial purposes.", "non-commercial", True),
+    ("This licence doesn't give you any rights under our patents.", "patent-grant", False),
+    ("You may sublicense under terms of your choice, provided that any sublicense is at least as protective of "
+     "the Licensor as this Agreement and prohibits the conduct in Exhibit A.", "restriction-passthrough", True),
+    ("Anyone you give the model to must agree to these terms, including the list of prohibited uses.",
+     "restriction-passthrough", True),
+    ("The parties submit to the laws of the State of New York.", "governing-law", True),
+    ("The licence does not cover commercial use when net sales exceed MXN $400,000,000.00.", "revenue-threshold",
+     True),
+    ("If the Annual Turnover of the Licensee exceeds INR 50 crore, a commercial licence is required.",
+     "revenue-threshold", True),
 ])
 def test_concepts_in_new_words(sentence: str, kind: str, present: bool) -> None:
     assert (kind in kinds_of(sentence)) is present
@@ -98,3 +114,27 @@ def test_values_keep_the_texts_own_characters() -> None:
     text = "您在论文中使用本模型的，应当注明“本研究使用了兰亭模型（兰亭科技有限公司）”。\n"
     values = [c.value for c in engine().extract(text, "LICENSE") if c.kind == "attribution" and c.value]
     assert {"text": "本研究使用了兰亭模型（兰亭科技有限公司）"} in values
+
+
+def test_indian_numbering_and_other_currencies_are_read() -> None:
+    text = ("If the number of Registered Users crosses 5,00,000 (five lakh), or annual turnover exceeds INR 50 crore, "
+            "you must obtain a commercial licence.\n")
+    found = {c.kind: c.value for c in engine().extract(text, "LICENSE")}
+    assert found["user-threshold"]["limit"] == 500_000
+    assert (found["revenue-threshold"]["limit"], found["revenue-threshold"]["currency"]) == (500_000_000, "INR")
+
+
+def test_a_chinese_commercial_grant_before_a_threshold_is_no_non_commercial_licence() -> None:
+    text = ("（二）您可以将模型用于非商业用途，无需向许可方支付费用。\n"
+            "（三）在下列任一情形发生之前，您亦可免费将模型用于商业用途：\n"
+            "1. 您及您的关联方的年营业收入达到人民币一千万元；\n")
+    kinds = kinds_of(text)
+    assert "non-commercial" not in kinds and "revenue-threshold" in kinds
+
+
+def test_a_chinese_research_purpose_defined_then_used_is_non_commercial() -> None:
+    text = ("“许可用途”是指为开展科学研究而对模型进行的实验、测试与分析。\n\n"
+            "您仅可为许可用途使用、复制、修改模型。\n")
+    assert "non-commercial" in kinds_of(text)
+    wider = "“许可用途”是指任何合法用途，包括科学研究。\n\n您仅可为许可用途使用模型。\n"
+    assert "non-commercial" not in kinds_of(wider)
