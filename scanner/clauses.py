@@ -931,8 +931,8 @@ _WRITTEN_KEYS = ("text", "prefix", "includes")
 _FOLDED_FROM: dict[str, set[str]] = {}
 for _code in range(0x21, 0x7F):
     _FOLDED_FROM.setdefault(chr(_code), {chr(_code)}).add(chr(_code + 0xFEE0))
-for _original, _folded in _QUOTES.items():
-    _FOLDED_FROM.setdefault(chr(_folded) if isinstance(_folded, int) else _folded, set()).add(chr(_original))
+for _original, _folded in _QUOTES.items():  # str.maketrans: code point -> the character it becomes
+    _FOLDED_FROM.setdefault(_folded, {_folded}).add(chr(_original))
 
 
 def _as_written(value: dict[str, Any], sentence_text: str) -> dict[str, Any]:

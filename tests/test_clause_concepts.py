@@ -12,12 +12,9 @@ import yaml
 
 from scanner.clauses import Definitions, engine, sentences
 from tests.conftest import FIXTURES
+from tests.test_clauses_generalise import kinds
 
 WRITTEN = yaml.safe_load((FIXTURES / "concept-sentences.yml").read_text(encoding="utf-8"))
-
-
-def kinds_of(text: str) -> set[str]:
-    return {clause.kind for clause in engine().extract(text + "\n", "LICENSE")}
 
 
 @pytest.mark.parametrize(("sentence", "kind", "present"), [
@@ -82,22 +79,22 @@ def kinds_of(text: str) -> set[str]:
      "revenue-threshold", True),
 ])
 def test_concepts_in_new_words(sentence: str, kind: str, present: bool) -> None:
-    assert (kind in kinds_of(sentence)) is present
+    assert (kind in kinds(sentence)) is present
 
 
 def test_a_commercial_grant_elsewhere_cancels_a_research_grant() -> None:
     text = ("Subject to this Agreement, we grant you a licence to use the Model for any Research or Non-Commercial "
             "Purpose.\n\nSubject to this Agreement, we grant you a licence to use the Model for Commercial Purposes "
             "while your annual revenue is below USD 1,000,000.\n")
-    assert "non-commercial" not in kinds_of(text)
+    assert "non-commercial" not in kinds(text)
     asked = "You may use the Model for non-commercial purposes.\n\nFor commercial use you may contact us.\n"
-    assert "non-commercial" in kinds_of(asked)
+    assert "non-commercial" in kinds(asked)
 
 
 def test_a_defined_purpose_that_is_not_for_gain_limits_the_grant() -> None:
     text = ('"Permitted Use" means scholarly inquiry, that is study and teaching, which is not directed at obtaining a '
             "commercial advantage or payment.\n\nYou may exercise the rights in clause 2 only for Permitted Use.\n")
-    assert "non-commercial" in kinds_of(text)
+    assert "non-commercial" in kinds(text)
 
 
 def test_a_chinese_defined_region_reads_as_its_places() -> None:
@@ -128,13 +125,13 @@ def test_a_chinese_commercial_grant_before_a_threshold_is_no_non_commercial_lice
     text = ("（二）您可以将模型用于非商业用途，无需向许可方支付费用。\n"
             "（三）在下列任一情形发生之前，您亦可免费将模型用于商业用途：\n"
             "1. 您及您的关联方的年营业收入达到人民币一千万元；\n")
-    kinds = kinds_of(text)
-    assert "non-commercial" not in kinds and "revenue-threshold" in kinds
+    found = kinds(text)
+    assert "non-commercial" not in found and "revenue-threshold" in found
 
 
 def test_a_chinese_research_purpose_defined_then_used_is_non_commercial() -> None:
     text = ("“许可用途”是指为开展科学研究而对模型进行的实验、测试与分析。\n\n"
             "您仅可为许可用途使用、复制、修改模型。\n")
-    assert "non-commercial" in kinds_of(text)
+    assert "non-commercial" in kinds(text)
     wider = "“许可用途”是指任何合法用途，包括科学研究。\n\n您仅可为许可用途使用模型。\n"
-    assert "non-commercial" not in kinds_of(wider)
+    assert "non-commercial" not in kinds(wider)

@@ -18,9 +18,10 @@ from typing import Any
 
 import yaml
 
-KINDS = ("non-commercial", "user-threshold", "revenue-threshold", "attribution", "naming", "notice",
-         "output-restriction", "use-restrictions", "restriction-passthrough", "patent-grant", "patent-termination",
-         "registration", "governing-law", "territory", "share-alike", "no-derivatives")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scanner.clauses import kind_infos  # the kinds are rules/clauses/*.yml, not a list here
+
+KINDS = tuple(sorted(kind_infos()))
 VALUE_KEYS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required keys, allowed keys)
     "user-threshold": ({"limit", "metric"}, {"limit", "metric"}),
     "revenue-threshold": ({"limit", "currency"}, {"limit", "currency", "period"}),
