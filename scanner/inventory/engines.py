@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -118,7 +119,8 @@ class DaskExecutor(Executor):
         self.recipe = recipe
         self._cluster: LocalCluster | None = None
         self._run = uuid.uuid4().hex[:12]
-        self._pending: dict[Any, tuple[Any, tuple[Job, ...]]] = {}  # by task key: what is submitted, not back yet
+        # by task key: what is submitted and not back yet, and whether it runs alone in the cluster
+        self._pending: dict[Any, tuple[Any, tuple[Job, ...], bool]] = {}
         self._numbers = itertools.count(1)
         if address is None:
             # The scheduler runs in this process and reads allowed-failures when it starts.
@@ -148,6 +150,10 @@ class DaskExecutor(Executor):
         return int(total)
 
     def map(self, auditor: Callable[[Job], Outcome], jobs: Iterable[Job]) -> Iterator[Outcome]:
+        """Audits in batches, as results come back. A batch whose worker died is split into suspects, and
+        each suspect is then run alone in the cluster with the feed paused: a task that was only queued
+        on a dying worker is counted by the scheduler as if it had killed it, so only a death with nothing
+        else running names the model that kills workers."""
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
 
@@ -156,46 +162,50 @@ class DaskExecutor(Executor):
         expected = identity(auditor)
         window = WINDOW_PER_THREAD * self.threads()
         feed = iter(jobs)
+        suspects: deque[Job] = deque()
         results = as_completed()
 
-        def submit(batch: tuple[Job, ...]) -> None:
+        def submit(batch: tuple[Job, ...], alone: bool) -> None:
             future = self.client.submit(audit_on_worker, self.recipe, self._run, expected, batch,
                                         key=f"modelclear-audit-{self._run}-{next(self._numbers)}")
-            self._pending[future.key] = (future, batch)
+            self._pending[future.key] = (future, batch, alone)
             results.add(future)
 
         def more() -> bool:
+            if suspects:  # one at a time, once everything else is back
+                if self._pending:
+                    return False
+                submit((suspects.popleft(),), alone=True)
+                return True
             batch = tuple(itertools.islice(feed, BATCH))
             if batch:
-                submit(batch)
+                submit(batch, alone=False)
             return bool(batch)
 
-        try:
+        def refill() -> None:
             while len(self._pending) < window and more():
                 pass
+
+        try:
+            refill()
             for future in results:
-                _, batch = self._pending.pop(future.key)
+                _, batch, alone = self._pending.pop(future.key)
                 if future.status != "error":
                     yield from future.result()
-                    more()
-                    continue
-                error = future.exception()
-                if not isinstance(error, KilledWorker):
+                elif not isinstance(error := future.exception(), KilledWorker):
                     raise error
-                if len(batch) > 1:  # one of them kills workers: each alone, so that only it fails
-                    for job in batch:
-                        submit((job,))
-                    continue
-                # Every worker that ran it died (the scheduler's allowed-failures): this model's error row.
-                yield Outcome(batch[0], auditor.crashed(batch[0].ref, f"the Dask workers running this audit died: "
-                                                                      f"{inert(error)}"[:500]))
-                more()
+                elif not alone:
+                    suspects.extend(batch)
+                else:  # it died with nothing else running, on every worker that ran it: its error row
+                    yield Outcome(batch[0], auditor.crashed(batch[0].ref, f"the Dask workers running this audit "
+                                                                          f"died: {inert(error)}"[:500]))
+                refill()
         finally:
             self._cancel()
 
     def _cancel(self) -> None:
         if self._pending:
-            self.client.cancel([future for future, _ in self._pending.values()])
+            self.client.cancel([future for future, _, _ in self._pending.values()])
             self._pending.clear()
 
     def close(self) -> None:
