@@ -335,22 +335,11 @@ class ClauseEngine:
         cancelled: set[str] = set()
         pieces = list(sentences(text[:MAX_TEXT_CHARS]))
         terms = Definitions.collect(pieces)
-        lead_in, lead_indent, lead_style = "", -1, ""
+        leads: list[tuple[str, int, str]] = []  # the open lead-ins, outermost first: (text, indent, marker style)
+        depths: dict[tuple[str, str], int] = {}  # by clause: how many lead-ins its quote was read with
         for index, sentence in enumerate(pieces):
             normalized = terms.expand(sentence.normalized, index)
-            is_item = bool(_LIST_ITEM.match(sentence.text) or _ITEM_MARK.match(sentence.text))
-            # A list item reads with the sentence that introduces it ("You will not: ... (a) use the outputs
-            # to train ..."); the quote stays the item. When the lead-in is itself a list item ("2. You must
-            # not use:"), only the items indented deeper than it are its own; a sibling ends the list.
-            if lead_in and is_item and (_indent(text, sentence.start) > lead_indent
-                                        or _marker_style(sentence.text) != lead_style):
-                normalized = f"{lead_in} {_ITEM_MARK.sub('', _LIST_ITEM.sub('', normalized, count=1), count=1)}"
-            elif normalized.endswith(":") and len(normalized) <= 300:
-                lead_in = _ITEM_MARK.sub("", _LIST_ITEM.sub("", normalized[:-1].rstrip(), count=1), count=1)
-                lead_indent = _indent(text, sentence.start) if is_item else -1
-                lead_style = _marker_style(sentence.text) if is_item else ""
-            else:
-                lead_in, lead_indent = "", -1
+            normalized, depth = _read_with_lead_ins(normalized, sentence, text, leads)
             for rule, patterns in self.candidates(normalized):
                 match = next((m for p in patterns if (m := p.search(normalized))), None)
                 if match is None or any(n.search(normalized) for n in rule.negatives):
@@ -368,7 +357,10 @@ class ClauseEngine:
                 if value and self.kinds[rule.kind].aliases:
                     value = _spell_out(value, self.kinds[rule.kind].aliases)
                 key = clause_identity(rule.kind, value)
-                if key not in found:
+                # the first occurrence, unless it was only read inside nested lead-ins and a later one needs
+                # at most one (its quote, the bare item "ii. a copyright notice;", would say little)
+                if key not in found or (depths[key] > 1 and depth <= 1):
+                    depths[key] = depth
                     found[key] = Clause(
                         kind=rule.kind, value=value, license=license_key, file=file,
                         start_line=sentence.start_line + line_offset, end_line=sentence.end_line + line_offset,
@@ -380,6 +372,29 @@ class ClauseEngine:
                 if clause.kind == "restriction-passthrough" and not _NAMES_RESTRICTIONS.search(normalize(clause.quote)):
                     del found[key]
         return sorted((c for c in found.values() if c.kind not in cancelled), key=lambda c: (c.start_line or 0, c.kind))
+
+
+def _read_with_lead_ins(normalized: str, sentence: Sentence, text: str, leads: list[tuple[str, int, str]]
+                        ) -> tuple[str, int]:
+    """A list item reads with the sentences that introduce it ("You will not: ... (a) use the outputs to train
+    ..."); the quote stays the item. ``leads`` is the stack of open lead-ins, updated here: an item belongs to
+    a lead-in when it is indented deeper or marked in another style ("2. You must not use:" then "(a) ..."); a
+    sibling closes it. An item that itself ends with a colon opens a lead-in of its own within its parent's
+    ("b. Restrictions: ... 3. If you distribute them: - Include this Agreement"). Returns the sentence as read
+    and how many lead-ins it was read with."""
+    is_item = bool(_LIST_ITEM.match(sentence.text) or _ITEM_MARK.match(sentence.text))
+    own = _ITEM_MARK.sub("", _LIST_ITEM.sub("", normalized, count=1), count=1) if is_item else normalized
+    if is_item:
+        indent, style = _indent(text, sentence.start), _marker_style(sentence.text)
+        while leads and not (indent > leads[-1][1] or style != leads[-1][2]):
+            leads.pop()
+    else:
+        indent, style = -1, ""
+        leads.clear()
+    read, depth = (" ".join([*(lead for lead, _, _ in leads), own]), len(leads)) if leads else (normalized, 0)
+    if normalized.endswith(":") and len(normalized) <= 300:
+        leads.append((own[:-1].rstrip(), indent, style))
+    return read, depth
 
 
 _MARKER_STYLES = tuple((name, re.compile(pattern)) for name, pattern in (

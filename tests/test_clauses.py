@@ -238,3 +238,19 @@ def test_reference_text_cited_as_license_key(tmp_path: Path) -> None:
     assert found["naming"] == [{"prefix": "Llama"}]
     assert {"text": "Built with Llama"} in found["attribution"]
     assert reference_text("../../etc/passwd") is None
+
+
+def test_an_item_that_ends_with_a_colon_opens_a_lead_in_within_its_parents() -> None:
+    """A numbered heading that is itself a condition ("3. If you distribute them:") introduces its bullets even
+    under an earlier lead-in of another marker style; a sibling item closes it again."""
+    text = textwrap.dedent("""\
+        b. Restrictions:
+        \t• You may not use the Materials to break the law.
+        3. If you distribute the Materials, derivatives or products incorporating them:
+        \t• Include this Agreement.
+        \t• Display the model's name on the box.
+        4. Ownership:
+        \t• Include this Agreement in your thoughts.
+        """)
+    notices = [c for c in engine().extract(text, "LICENSE") if c.kind == "notice"]
+    assert [(c.start_line, c.quote) for c in notices] == [(4, "• Include this Agreement.")]
