@@ -321,10 +321,10 @@ class ClauseEngine:
                 for raw in data["rules"]:
                     rules.append(ClauseRule(
                         id=f"{language + '/' if language else ''}{kind}/{raw['id']}", kind=kind,
-                        patterns=tuple(_compile(p, macros, origin) for p in raw["patterns"]),
-                        negatives=tuple(_compile(p, macros, origin) for p in raw.get("not") or ()),
+                        patterns=tuple(_compile(p, macros, origin) for p in _flat(raw["patterns"])),
+                        negatives=tuple(_compile(p, macros, origin) for p in _flat(raw.get("not"))),
                         value=raw.get("value") or kinds[kind].value,
-                        requires=tuple(_compile(p, macros, origin) for p in raw.get("requires") or ()),
+                        requires=tuple(_compile(p, macros, origin) for p in _flat(raw.get("requires"))),
                         cancels=bool(raw.get("cancels"))))
         return cls(tuple(rules), kinds)
 
@@ -372,6 +372,12 @@ class ClauseEngine:
                 if clause.kind == "restriction-passthrough" and not _NAMES_RESTRICTIONS.search(normalize(clause.quote)):
                     del found[key]
         return sorted((c for c in found.values() if c.kind not in cancelled), key=lambda c: (c.start_line or 0, c.kind))
+
+
+def _flat(patterns: list[Any] | None) -> list[str]:
+    """A rule's pattern list, with the lists it names by YAML alias spliced in (``- *nc-look-alikes``: one list
+    of look-alikes kept once and read by several rules)."""
+    return [p for item in patterns or () for p in (item if isinstance(item, list) else (item,))]
 
 
 def _read_with_lead_ins(normalized: str, sentence: Sentence, text: str, leads: list[tuple[str, int, str]]
