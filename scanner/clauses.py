@@ -119,6 +119,13 @@ _DEFINITION = re2.compile(
     r'"(?P<term>[A-Za-z][\w\- ]{1,58}[\w])"(?:\s*\((?:or\s+)?"[^"]{1,60}"\))?(?:\s*,)?\s+'
     r'(?i:means|shall\s+mean|will\s+mean|refers\s+to|shall\s+refer\s+to|is\s+defined\s+as|denotes|includes only)\b'
     r'(?P<body>[^"]{0,600})')
+# The same without quotes, as a definitions list often has it ("Restricted Countries means Cuba, Iran ...";
+# "**Permitted Purpose** means ..." once markdown is gone): a term of two to five capitalised words opening the
+# sentence (one word, "You", "Model", would rewrite the whole text on a guess).
+_UNQUOTED_DEFINITION = re2.compile(
+    r'^(?:[\w.()]{1,6}\s+)?(?P<term>[A-Z][\w\-]*(?: [A-Z][\w\-]*){1,4})(?:\s*,)?\s+'
+    r'(?i:means|shall\s+mean|will\s+mean|refers\s+to|shall\s+refer\s+to|is\s+defined\s+as|denotes)\b'
+    r'(?P<body>[^"]{0,600})')
 _NC_BODY = re2.compile(
     r'(?i)\b(?:not|never)\s+(?:\w+\s+){0,2}?(?:directed|aimed|intended|meant|carried\s+out|undertaken|conducted|done)\s+'
     r'(?:at|to|towards?|for|with\s+a\s+view\s+to)\b(?:[^.]|\.\S){0,40}?\b(?:commercial|profit|payment|revenue|monetary|'
@@ -175,6 +182,16 @@ _QUOTED_DEFINITION = re2.compile(
 _REVENUE_TERM = re2.compile(r'(?i)\b(?:revenues?|turnover|income|sales|receipts|earnings)\b')
 
 
+def _singular_or_plural(term: str) -> str:
+    """A defined term as a pattern that also reads its other number ("Restricted Countries" defined, "a
+    Restricted Country" used)."""
+    if term.endswith("ies"):
+        return str(re2.escape(term[:-3])) + "(?:y|ies)"
+    if term.endswith("y"):
+        return str(re2.escape(term[:-1])) + "(?:y|ies)"
+    return str(re2.escape(term.removesuffix("s"))) + "s?"
+
+
 @dataclass(frozen=True)
 class Definitions:
     """Defined terms of one text, with what each stands for in the patterns' words."""
@@ -203,7 +220,8 @@ class Definitions:
                     continue
             # one sentence may define several terms ('"MODEL" means ...; and "NET SALES" means the annual net
             # sales ...'): each body ends where the next quoted term begins
-            for match in _DEFINITION.finditer(sentence.normalized):
+            for match in (*_DEFINITION.finditer(sentence.normalized),
+                          *_UNQUOTED_DEFINITION.finditer(sentence.normalized)):
                 term, body = match.group("term").strip(), match.group("body")
                 meaning = _meaning(term, body)
                 if meaning and term.lower() not in found and len(found) < MAX_DEFINED_TERMS:
@@ -212,7 +230,7 @@ class Definitions:
         if not found:
             return cls()
         replacements = tuple(
-            (re2.compile(r'(?i)\b(?:(?:the|a|an|any|such)\s+)?"?' + re2.escape(term) + r'"?(?:\b|$)')
+            (re2.compile(r'(?i)\b(?:(?:the|a|an|any|such)\s+)?"?' + _singular_or_plural(term) + r'"?(?:\b|$)')
              if term.isascii() else term, meaning)
             for term, meaning in sorted(found.items(), key=lambda item: -len(item[0])))
         return cls(replacements, frozenset(defining))
@@ -251,7 +269,7 @@ def _meaning(term: str, body: str) -> str | None:
         end = _BODY_END.search(body)
         places = (body[: end.start()] if end else body).strip()
         places = re.sub(r"^(?:each\s+of\s+|any\s+of\s+|the\s+following\s+(?:\w+\s+)?:?\s*)", "", places)
-        return f"the excluded territories of {places[:150]}" if places else None
+        return f"the excluded territories of {places[:300]}" if places else None
     if "commercial" in lowered or not _PURPOSE_BODY.search(body) or _THING_TERM.search(term):
         return None  # "Commercial Use", "Non-Commercial Purpose": the rules read the word itself
     if _OTHER_THAN.search(body):
@@ -929,13 +947,16 @@ def _jurisdiction(match: Any) -> dict[str, Any] | None:
     return {"jurisdiction": value, "jurisdiction_en": english} if english else {"jurisdiction": value}
 
 
+_PLACE_LEAD = re.compile(r"^(?:(?:the|including|in|namely)\s+)+|^(?:位于|来自|居住在|在|于)", re.IGNORECASE)
+
+
 def _territory(match: Any) -> dict[str, Any] | None:
     raw = _TRAILERS.sub("", match.group("territory"))
     # Chinese lists: 、，及 以及 或 和 (not the 和 of 共和国).
     raw = re.sub(r"、|，|以及|及|或者|或|和", ",", raw.replace("共和", "\x00")).replace("\x00", "共和")
     parts = re.split(r",|\band\b|\bor\b", raw, flags=re.IGNORECASE)
-    places = [re.sub(r"^(?:the)\s+", "", p.strip(), flags=re.IGNORECASE) for p in parts]
-    places = [p for p in places if p and len(p) <= 60]
+    places = [_PLACE_LEAD.sub("", p.strip()) for p in parts]
+    places = [re.sub(r"(?<=[A-Za-z]{2})\.$", "", p) for p in places if p and len(p) <= 60]  # "Syria." ends a sentence
     return {"excluded": places} if places else None
 
 
