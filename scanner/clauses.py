@@ -358,6 +358,10 @@ class ClauseEngine:
         for index, sentence in enumerate(pieces):
             normalized = terms.expand(sentence.normalized, index)
             normalized, depth = _read_with_lead_ins(normalized, sentence, text, leads)
+            if index and _CONTINUATION.match(sentence.normalized):
+                # "...超过港币八千万元的，第2.1条的许可不适用。该被许可人须另行签订商业许可协议": the condition
+                # of a sentence that goes on from the one before is in that one
+                normalized = f"{pieces[index - 1].normalized} {normalized}"
             for rule, patterns in self.candidates(normalized):
                 match = next((m for p in patterns if (m := p.search(normalized))), None)
                 if match is None or any(n.search(normalized) for n in rule.negatives):
@@ -419,6 +423,12 @@ def _read_with_lead_ins(normalized: str, sentence: Sentence, text: str, leads: l
     if normalized.endswith(":") and len(normalized) <= 300:
         leads.append((own[:-1].rstrip(), indent, style))
     return read, depth
+
+
+# A sentence that goes on from the one before it (则, 该被许可人, "In that case", "Such Licensee"): read with it.
+_CONTINUATION = re2.compile(r'(?i)^(?:则|那么|届时|此时|此后|在此情况下|在该等情况下|该等情形下|'
+                            r'该被许可人|该被许可方|该用户|该企业|该等|上述情形|前述情形|in\s+(?:that|such|this|which)\s+(?:case|event)\b|if\s+so\b|'
+                            r'such\s+(?:licensee|entity|user|company|person)\b|thereafter\b|thereupon\b)')
 
 
 _MARKER_STYLES = tuple((name, re.compile(pattern)) for name, pattern in (
