@@ -872,11 +872,14 @@ _PERIOD_WITHIN = re2.compile(_PERIOD_AFTER.pattern.replace("^(?:[^.]|\\.\\S){0,6
 
 def _comparison(word: str | None) -> str:
     lowered = (word or "").lower()
+    if any(w in lowered for w in _ZH_AT_LEAST):  # 不低于 holds 低于 but means "at least"
+        return "above"
     below = ("less", "fewer", "below", "under", "not exceeding", "up to", *_ZH_BELOW)
     return "below" if any(w in lowered for w in below) else "above"
 
 
 # Chinese "at most" words ("不得超过", a cap, is "above" as "must not exceed" is).
+_ZH_AT_LEAST = ("不低于", "不少于", "不小于")
 _ZH_BELOW = ("少于", "低于", "小于", "不超过", "不足", "未超过", "未达到", "以下", "以内")
 
 
