@@ -26,7 +26,14 @@ import re2
 from scanner import lang, prefilter
 from scanner.cachefiles import write_atomic
 from scanner.errors import ResourceError
-from scanner.lang import currencies, is_chinese, is_english, jurisdiction_english, parse_chinese_number
+from scanner.lang import (
+    currencies,
+    is_chinese,
+    is_english,
+    joined_place_names,
+    jurisdiction_english,
+    parse_chinese_number,
+)
 from scanner.models import CARD_FILE, CardInfo, Clause, FetchedRepo, LicenseHit, RepoFile
 from scanner.prefilter import Prefilter
 from scanner.resources import data_folder, load_yaml, read_text
@@ -355,13 +362,15 @@ class ClauseEngine:
         terms = Definitions.collect(pieces)
         leads: list[tuple[str, int, str]] = []  # the open lead-ins, outermost first: (text, indent, marker style)
         depths: dict[tuple[str, str], int] = {}  # by clause: how many lead-ins its quote was read with
+        listed: tuple[tuple[str, str], int, int] | None = None  # excluded places of a list: (clause, sentence, start)
         for index, sentence in enumerate(pieces):
             normalized = terms.expand(sentence.normalized, index)
             normalized, depth = _read_with_lead_ins(normalized, sentence, text, leads)
             if index and _CONTINUATION.match(sentence.normalized):
                 # "...超过港币八千万元的，第2.1条的许可不适用。该被许可人须另行签订商业许可协议": the condition
                 # of a sentence that goes on from the one before is in that one
-                normalized = f"{pieces[index - 1].normalized} {normalized}"
+                before = pieces[index - 1].normalized.rstrip("。．.；;！!？? ")
+                normalized = f"{before}{'，' if is_chinese(before) else ','} {normalized}"
             for rule, patterns in self.candidates(normalized):
                 match = next((m for p in patterns if (m := p.search(normalized))), None)
                 if match is None or any(n.search(normalized) for n in rule.negatives):
@@ -378,7 +387,22 @@ class ClauseEngine:
                     value = _as_written(value, sentence.text)
                 if value and self.kinds[rule.kind].aliases:
                     value = _spell_out(value, self.kinds[rule.kind].aliases)
+                if rule.kind == "territory" and depth and listed is not None and listed[1] == index - 1:
+                    # the next item of a list of excluded places ("not in the following regions: 1. the EU;
+                    # 2. the UK"): one clause, its quote the items as the file has them
+                    first = found.pop(listed[0])
+                    known = list((first.value or {}).get("excluded", []))
+                    places = [*known, *(place for place in (value or {}).get("excluded", []) if place not in known)]
+                    value = {"excluded": places}
+                    key = clause_identity(rule.kind, value)
+                    depths[key] = depth
+                    found[key] = replace(first, value=value, end_line=sentence.end_line + line_offset,
+                                         quote=text[listed[2]:sentence.end])
+                    listed = (key, index, listed[2])
+                    continue
                 key = clause_identity(rule.kind, value)
+                if rule.kind == "territory" and depth:
+                    listed = (key, index, sentence.start) if key not in found else listed
                 # the first occurrence, unless it was only read inside nested lead-ins and a later one needs
                 # at most one (its quote, the bare item "ii. a copyright notice;", would say little)
                 if key not in found or (depths[key] > 1 and depth <= 1):
@@ -427,6 +451,8 @@ def _read_with_lead_ins(normalized: str, sentence: Sentence, text: str, leads: l
 
 # A sentence that goes on from the one before it (则, 该被许可人, "In that case", "Such Licensee"): read with it.
 _CONTINUATION = re2.compile(r'(?i)^(?:则|那么|届时|此时|此后|在此情况下|在该等情况下|该等情形下|'
+                            r'在这种情况下|在此种情况下|'
+                            r'出现上述|发生上述|出现前述|发生前述|有上述|'
                             r'该被许可人|该被许可方|该用户|该企业|该等|上述情形|前述情形|in\s+(?:that|such|this|which)\s+(?:case|event)\b|if\s+so\b|'
                             r'such\s+(?:licensee|entity|user|company|person)\b|thereafter\b|thereupon\b)')
 
@@ -963,13 +989,24 @@ def _jurisdiction(match: Any) -> dict[str, Any] | None:
 _PLACE_LEAD = re.compile(r"^(?:(?:the|including|in|namely)\s+)+|^(?:位于|来自|居住在|在|于)", re.IGNORECASE)
 
 
+_PLACE_POINTER = re.compile(r"以下|下列|如下|上述|前述|该等|(?i:\bthe\s+following\b|\bthe\s+above\b|\bsuch\b)")
+
+
 def _territory(match: Any) -> dict[str, Any] | None:
     raw = _TRAILERS.sub("", match.group("territory"))
-    # Chinese lists: 、，及 以及 或 和 (not the 和 of 共和国).
-    raw = re.sub(r"、|，|以及|及|或者|或|和", ",", raw.replace("共和", "\x00")).replace("\x00", "共和")
+    # A list's words (、，及 以及 或 和, "and", "or"), except inside a known name that holds one ("England and Wales",
+    # "中华人民共和国", "大不列颠及北爱尔兰联合王国"), which is kept whole while the list is split.
+    kept: list[str] = []
+    for name in joined_place_names():
+        if name in raw:
+            raw = raw.replace(name, f"\x00{len(kept)}\x00")
+            kept.append(name)
+    raw = re.sub(r"、|，|以及|及|或者|或|和", ",", raw.replace("共和", "\x01")).replace("\x01", "共和")
     parts = re.split(r",|\band\b|\bor\b", raw, flags=re.IGNORECASE)
+    parts = [re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], part) for part in parts]
     places = [_PLACE_LEAD.sub("", p.strip()) for p in parts]
     places = [re.sub(r"(?<=[A-Za-z]{2})\.$", "", p) for p in places if p and len(p) <= 60]  # "Syria." ends a sentence
+    places = [p for p in places if not _PLACE_POINTER.search(p)]  # "以下地区", "the following countries" name none
     return {"excluded": places} if places else None
 
 

@@ -8,6 +8,7 @@ English name so that the two halves of a bilingual license say the same thing on
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -123,6 +124,15 @@ def _jurisdiction_names() -> tuple[tuple[str, str], ...]:
     pairs = [(str(name).lower(), str(entry["en"])) for entry in load_yaml("rules", "jurisdictions.yml")
              for name in entry["names"]]
     return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+
+
+@functools.cache
+def joined_place_names() -> tuple[str, ...]:
+    """Known place names that themselves hold a list word ("England and Wales", "大不列颠及北爱尔兰联合王国",
+    "中华人民共和国"): a list of excluded places must not be split inside them. Longest first."""
+    names = {str(name) for entry in load_yaml("rules", "jurisdictions.yml") for name in entry["names"]}
+    joined = [n for n in names if re.search(r"\band\b|\bor\b|及|和|或|、", n)]
+    return tuple(sorted(joined, key=len, reverse=True))
 
 
 def jurisdiction_english(name: str) -> str | None:

@@ -323,3 +323,16 @@ def test_chinese_licensee_ban_is_not_the_licensors_promise() -> None:
     # 被许可人 (the licensee) contains 许可人 (the licensor): the licensee's ban is a use restriction
     assert found("被许可人不得利用本软件伪造他人身份实施欺诈。", "use-restrictions")
     assert not found("许可人不得利用被许可人的数据实施欺诈。", "use-restrictions")
+
+
+def test_a_list_of_excluded_places_is_one_clause_quoted_as_the_file_has_it() -> None:
+    """Each item of a list under a denial ("not in the following regions:") names a place; the items make one
+    territory clause whose quote is the items as written, in either language."""
+    text = ("第十条 地域限制\n本协议不授予您在以下地区使用、部署或者分发本模型的权利：\n"
+            "1、欧洲联盟成员国；\n2、大不列颠及北爱尔兰联合王国。\n")
+    (clause,) = [c for c in engine().extract(text, "LICENSE") if c.kind == "territory"]
+    assert clause.value == {"excluded": ["欧洲联盟成员国", "大不列颠及北爱尔兰联合王国"]}
+    assert (clause.start_line, clause.end_line) == (3, 4) and clause.quote in text
+    english = "5. Territory\nYou may not use the Model in the following countries:\n- Cuba;\n- Iran; and\n- Syria.\n"
+    (clause,) = [c for c in engine().extract(english, "LICENSE") if c.kind == "territory"]
+    assert clause.value == {"excluded": ["Cuba", "Iran", "Syria"]} and clause.quote == "- Cuba;\n- Iran; and\n- Syria."
