@@ -33,6 +33,7 @@ from scanner.lang import (
     joined_place_names,
     jurisdiction_english,
     parse_chinese_number,
+    place_names,
 )
 from scanner.models import CARD_FILE, CardInfo, Clause, FetchedRepo, LicenseHit, RepoFile
 from scanner.prefilter import Prefilter
@@ -322,9 +323,11 @@ class ClauseEngine:
     def load(cls) -> ClauseEngine:
         """rules/clauses/<kind>.yml (English) and rules/clauses/<lang>/<kind>.yml (other languages): one schema,
         one loader. A language folder's rules add to the kind; its message and finding stay the English file's."""
-        # Currencies are data (rules/currencies.yml): every alias, as a pattern, is <<CURRENCY>>.
+        # Currencies and places are data (rules/currencies.yml, rules/jurisdictions.yml): every alias, as a pattern,
+        # is <<CURRENCY>>; every known place name is <<PLACE_NAME>>.
         currency = f"(?:{currencies().pattern()})"
-        macros: dict[str, str] = {"CURRENCY": currency, "CURRENCY_WORDS": currency}
+        places = "|".join(re2.escape(name) for name in place_names())
+        macros: dict[str, str] = {"CURRENCY": currency, "CURRENCY_WORDS": currency, "PLACE_NAME": f"(?:{places})"}
         rules: list[ClauseRule] = []
         kinds = kind_infos()
         folder = data_folder("rules").joinpath("clauses")
@@ -372,10 +375,11 @@ class ClauseEngine:
                 before = pieces[index - 1].normalized.rstrip("。．.；;！!？? ")
                 normalized = f"{before}{'，' if is_chinese(before) else ','} {normalized}"
             for rule, patterns in self.candidates(normalized):
+                # what the rule requires first: one search that spares the patterns of most sentences
+                if rule.requires and not any(r.search(normalized) for r in rule.requires):
+                    continue
                 match = next((m for p in patterns if (m := p.search(normalized))), None)
                 if match is None or any(n.search(normalized) for n in rule.negatives):
-                    continue
-                if rule.requires and not any(r.search(normalized) for r in rule.requires):
                     continue
                 if rule.cancels:
                     cancelled.add(rule.kind)

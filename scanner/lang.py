@@ -127,6 +127,13 @@ def _jurisdiction_names() -> tuple[tuple[str, str], ...]:
 
 
 @functools.cache
+def place_names() -> tuple[str, ...]:
+    """Every name rules/jurisdictions.yml knows for a place, longest first (the rules' <<PLACE_NAME>>)."""
+    return tuple(sorted({str(n) for entry in load_yaml("rules", "jurisdictions.yml") for n in entry["names"]},
+                        key=len, reverse=True))
+
+
+@functools.cache
 def joined_place_names() -> tuple[str, ...]:
     """Known place names that themselves hold a list word ("England and Wales", "大不列颠及北爱尔兰联合王国",
     "中华人民共和国"): a list of excluded places must not be split inside them. Longest first."""
