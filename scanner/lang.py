@@ -8,7 +8,6 @@ English name so that the two halves of a bilingual license say the same thing on
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -126,20 +125,18 @@ def _jurisdiction_names() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
 
 
-@functools.cache
+@lru_cache(maxsize=1)
 def place_names() -> tuple[str, ...]:
-    """Every name rules/jurisdictions.yml knows for a place, longest first (the rules' <<PLACE_NAME>>)."""
-    return tuple(sorted({str(n) for entry in load_yaml("rules", "jurisdictions.yml") for n in entry["names"]},
-                        key=len, reverse=True))
+    """Every name rules/jurisdictions.yml knows for a place, as written, longest first (the rules' <<PLACE_NAME>>)."""
+    names = {str(name) for entry in load_yaml("rules", "jurisdictions.yml") for name in entry["names"]}
+    return tuple(sorted(names, key=lambda name: (-len(name), name)))  # a fixed order: the same patterns every run
 
 
-@functools.cache
+@lru_cache(maxsize=1)
 def joined_place_names() -> tuple[str, ...]:
     """Known place names that themselves hold a list word ("England and Wales", "大不列颠及北爱尔兰联合王国",
     "中华人民共和国"): a list of excluded places must not be split inside them. Longest first."""
-    names = {str(name) for entry in load_yaml("rules", "jurisdictions.yml") for name in entry["names"]}
-    joined = [n for n in names if re.search(r"\band\b|\bor\b|及|和|或|、", n)]
-    return tuple(sorted(joined, key=len, reverse=True))
+    return tuple(n for n in place_names() if re.search(r"\band\b|\bor\b|及|和|或|、", n))
 
 
 def jurisdiction_english(name: str) -> str | None:
