@@ -738,7 +738,20 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text.translate(_QUOTES)).replace("**", "").replace("__", "")
     if "*" in text:
         text = _EMPHASIS.sub("", text)
+    if _touching_currency().search(text):
+        text = _touching_currency().sub(r"\g<code> ", text)
     return " ".join(text.split())
+
+
+@lru_cache(maxsize=1)
+def _touching_currency() -> re.Pattern[str]:
+    """A short currency code written against its amount ("R250 million", "Rs50 crore", "GBP10m") is read with a
+    space, as the patterns expect; only before an amount (thousands separators or a scale word), so "R1" or
+    "A100" stay as they are."""
+    codes = sorted({alias for alias, _ in currencies().aliases if alias.isascii() and alias.isalpha()
+                    and len(alias) <= 3}, key=lambda a: (-len(a), a))
+    return re.compile(r"(?i)\b(?P<code>" + "|".join(codes) + r")(?=\d[\d,.]*\s?(?:million|billion|thousand|crores?|"
+                      r"lakhs?|mn|bn|m|b|k)\b|\d{1,3}(?:[,.]\d{3})+)")
 
 
 def sentences(text: str) -> Iterator[Sentence]:
@@ -892,8 +905,8 @@ _PERIOD_AFTER = re2.compile(
     r"(?i)^(?:[^.]|\.\S){0,60}?\b(?P<period>per\s+(?:calendar\s+|fiscal\s+|financial\s+)?(?:year|annum|month|quarter)|"
     r"(?:a|each|every)\s+(?:calendar\s+|fiscal\s+|financial\s+)?(?:year|month|quarter)|"
     r"(?:in|during|over|for|within|of)\s+(?:the|any|a|its|your|their)\s+(?:(?:immediately|most)\s+)?"
-    r"(?:(?:preceding|prior|previous|last|past|trailing|recent|current|consecutive|rolling|calendar|fiscal|"
-    r"financial|twelve|12|twelve-month|12-month|three|3|three-month|3-month)\s+){0,3}"
+    r"(?:(?:preceding|prior|previous|last|past|trailing|recent|recently|latest|completed|ended|closed|current|"
+    r"consecutive|rolling|calendar|fiscal|accounting|business|financial|twelve|12|twelve-month|12-month|three|3|three-month|3-month)\s+){0,3}"
     r"(?:year|annum|months?|quarter|period)\b)")
 
 
@@ -952,11 +965,22 @@ def _revenue_threshold(match: Any) -> dict[str, Any] | None:
     currency = currencies().code(currency_text, chinese=is_chinese(match.string))
     said = (_group(match, "period") or "").lower()
     within = _PERIOD_WITHIN.search(match.group(0))
+    zh_within = _ZH_PERIOD_WITHIN.search(match.group(0)) if is_chinese(match.string) else None
     period = _PERIODS.get(said) or _period_of(said) or _period_of(within.group("period") if within else "") \
-        or _period_of(_said_after(match)) or None
+        or _period_of(_said_after(match)) or _zh_period(zh_within) or None
     return {"limit": limit, "currency": currency, "period": period, "comparison": _comparison(match.group("cmp"))}
 
 
+# A Chinese period anywhere in the matched words: "上一个会计年度的营业收入" (the match may start at an earlier
+# 收入, a heading's), "年营业收入", "每月流水".
+_ZH_PERIOD_WITHIN = re2.compile(r"(?:会计|财务|财政|自然|上一|上个|前一|最近一|最近|本|每)年度|财年|全年|每年|年(?:营业|销售|总)|"
+                                r"每月|月度|季度")
+
+
+def _zh_period(found: Any) -> str | None:
+    if found is None:
+        return None
+    return "quarterly" if "季" in found.group(0) else "monthly" if "月" in found.group(0) else "annual"
 _PERIODS = {"annualized": "annual", "yearly": "annual", "年": "annual", "年度": "annual", "每年": "annual",
             "月": "monthly", "每月": "monthly", "月度": "monthly", "季度": "quarterly"}
 

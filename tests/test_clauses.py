@@ -121,6 +121,9 @@ def test_wrapping_and_clause_order_do_not_matter() -> None:
         ("A daily active user count (DAU) of less than 3.5 million qualifies for free use.", 3_500_000,
          "daily_active_users"),
         ("Products with over 50M monthly active users require a license.", 50_000_000, "monthly_active_users"),
+        # the count in figures and words, users qualified by more than one word
+        ("This licence does not extend to a service with more than 40 000 (forty thousand) registered end users.",
+         40_000, "registered_users"),
     ],
 )
 def test_user_thresholds_in_words_and_digits(sentence: str, limit: int, metric: str) -> None:
@@ -136,9 +139,19 @@ def test_user_thresholds_in_words_and_digits(sentence: str, limit: int, metric: 
         ("If you generate more than 20 million US dollars in monthly revenue, display the logo.", 20_000_000,
          "USD", "monthly"),
         ("Annual revenue of less than USD 250,000 qualifies for the community tier.", 250_000, "USD", "annual"),
+        # the comparison before the revenue word, the amount after it
+        ("You need a commercial licence if your group exceeds the yearly turnover of forty million Swiss francs "
+         "(CHF 40,000,000).", 40_000_000, "CHF", "annual"),
+        # a short code against its figures, and the period said as a completed financial year
+        ("Free use ends where your turnover exceeded GBP12m in your latest completed financial year.", 12_000_000,
+         "GBP", "annual"),
+        ("The community tier is not licensed to an entity whose turnover exceeds R75 million.", 75_000_000, "ZAR",
+         None),
+        # a Chinese period before an earlier 收入 (a heading's) that the match starts at
+        ("收入上限 若贵方在最近一个会计年度的销售收入超过港币3,000万元，须另行取得授权。", 30_000_000, "HKD", "annual"),
     ],
 )
-def test_revenue_thresholds(sentence: str, limit: int, currency: str, period: str) -> None:
+def test_revenue_thresholds(sentence: str, limit: int, currency: str, period: str | None) -> None:
     (value,) = values(sentence)["revenue-threshold"]
     assert (value["limit"], value["currency"], value["period"]) == (limit, currency, period)
 
