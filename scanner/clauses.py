@@ -973,8 +973,8 @@ def _revenue_threshold(match: Any) -> dict[str, Any] | None:
 
 # A Chinese period anywhere in the matched words: "上一个会计年度的营业收入" (the match may start at an earlier
 # 收入, a heading's), "年营业收入", "每月流水".
-_ZH_PERIOD_WITHIN = re2.compile(r"(?:会计|财务|财政|自然|上一|上个|前一|最近一|最近|本|每)年度|财年|全年|每年|年(?:营业|销售|总)|"
-                                r"每月|月度|季度")
+_ZH_PERIOD_WITHIN = re2.compile(r"(?:会计|财务|财政|自然|上一|上个|前一|最近一|最近|本|每)年度|财年|全年|每年|"
+                                r"年(?:营业|销售|总)|每月|月度|季度")
 
 
 def _zh_period(found: Any) -> str | None:
