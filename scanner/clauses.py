@@ -738,8 +738,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text.translate(_QUOTES)).replace("**", "").replace("__", "")
     if "*" in text:
         text = _EMPHASIS.sub("", text)
-    if _touching_currency().search(text):
-        text = _touching_currency().sub(r"\g<code> ", text)
+    text = _touching_currency().sub(r"\g<code> ", text)
     return " ".join(text.split())
 
 
@@ -906,7 +905,8 @@ _PERIOD_AFTER = re2.compile(
     r"(?:a|each|every)\s+(?:calendar\s+|fiscal\s+|financial\s+)?(?:year|month|quarter)|"
     r"(?:in|during|over|for|within|of)\s+(?:the|any|a|its|your|their)\s+(?:(?:immediately|most)\s+)?"
     r"(?:(?:preceding|prior|previous|last|past|trailing|recent|recently|latest|completed|ended|closed|current|"
-    r"consecutive|rolling|calendar|fiscal|accounting|business|financial|twelve|12|twelve-month|12-month|three|3|three-month|3-month)\s+){0,3}"
+    r"consecutive|rolling|calendar|fiscal|accounting|business|financial|twelve|12|twelve-month|12-month|three|3|"
+    r"three-month|3-month)\s+){0,3}"
     r"(?:year|annum|months?|quarter|period)\b)")
 
 
@@ -965,9 +965,8 @@ def _revenue_threshold(match: Any) -> dict[str, Any] | None:
     currency = currencies().code(currency_text, chinese=is_chinese(match.string))
     said = (_group(match, "period") or "").lower()
     within = _PERIOD_WITHIN.search(match.group(0))
-    zh_within = _ZH_PERIOD_WITHIN.search(match.group(0)) if is_chinese(match.string) else None
     period = _PERIODS.get(said) or _period_of(said) or _period_of(within.group("period") if within else "") \
-        or _period_of(_said_after(match)) or _zh_period(zh_within) or None
+        or _period_of(_said_after(match)) or (_zh_period(match.group(0)) if is_chinese(match.string) else None)
     return {"limit": limit, "currency": currency, "period": period, "comparison": _comparison(match.group("cmp"))}
 
 
@@ -977,10 +976,14 @@ _ZH_PERIOD_WITHIN = re2.compile(r"(?:会计|财务|财政|自然|上一|上个|�
                                 r"年(?:营业|销售|总)|每月|月度|季度")
 
 
-def _zh_period(found: Any) -> str | None:
+def _zh_period(words: str) -> str | None:
+    """The period of the first Chinese period word in ``words`` (季 quarterly, 月 monthly, else a year)."""
+    found = _ZH_PERIOD_WITHIN.search(words)
     if found is None:
         return None
     return "quarterly" if "季" in found.group(0) else "monthly" if "月" in found.group(0) else "annual"
+
+
 _PERIODS = {"annualized": "annual", "yearly": "annual", "年": "annual", "年度": "annual", "每年": "annual",
             "月": "monthly", "每月": "monthly", "月度": "monthly", "季度": "quarterly"}
 
